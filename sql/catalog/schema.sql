@@ -1,0 +1,47 @@
+-- The lake catalog. A part is visible to queries once its file is under events/; the catalog
+-- records it first (state 'pending') so that a crash between the two is rolled forward.
+CREATE TABLE IF NOT EXISTS runs (
+  run_id      INTEGER PRIMARY KEY,
+  started_at  TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  sources     VARCHAR NOT NULL,
+  status      VARCHAR NOT NULL,          -- running | done | failed | interrupted
+  objects     BIGINT,
+  events      BIGINT,
+  bytes       BIGINT,
+  errors      BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS parts (
+  part       VARCHAR PRIMARY KEY,        -- path under events/
+  run_id     INTEGER NOT NULL,
+  rows       BIGINT NOT NULL,
+  bytes      BIGINT NOT NULL,
+  staged     VARCHAR,                    -- staging path while state = 'pending'
+  state      VARCHAR NOT NULL            -- pending | live
+);
+
+CREATE TABLE IF NOT EXISTS objects (
+  uri         VARCHAR PRIMARY KEY,
+  size        BIGINT NOT NULL,
+  version     VARCHAR NOT NULL,          -- mtime:size for files, ETag for S3
+  kind        VARCHAR NOT NULL,          -- log | insight
+  events      BIGINT NOT NULL,
+  run_id      INTEGER NOT NULL,
+  ingested_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS errors (
+  run_id  INTEGER NOT NULL,
+  uri     VARCHAR NOT NULL,
+  size    BIGINT,
+  version VARCHAR,
+  reason  VARCHAR NOT NULL,
+  failed_at TIMESTAMP NOT NULL
+);
+
+-- Per-commit scratch tables, filled by appenders and moved into the tables above in one
+-- transaction.
+CREATE OR REPLACE TEMP TABLE new_parts AS SELECT * FROM parts LIMIT 0;
+CREATE OR REPLACE TEMP TABLE new_objects AS SELECT * FROM objects LIMIT 0;
+CREATE OR REPLACE TEMP TABLE new_errors AS SELECT * FROM errors LIMIT 0;

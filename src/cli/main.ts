@@ -1,0 +1,143 @@
+/**
+ * The `ctlake` command line. Thin: it parses flags, calls the library and prints. Every error a
+ * user can cause ends as one line on stderr and an exit status, never a stack trace.
+ */
+import os from 'node:os';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CtlakeError, UsageError } from '../errors.js';
+import { ingest } from '../ingest/ingest.js';
+import { DEFAULT_LAKE_DIR } from '../lake/layout.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
+import { runQuery } from '../query/run-query.js';
+import { LocalSource } from '../source/local.js';
+import { IngestProgressBar, summaryLine } from './progress.js';
+import { readFile } from 'node:fs/promises';
+
+const EXIT_OK = 0;
+const EXIT_INPUT_FAILED = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+interface IngestFlags {
+  lake: string;
+  workers: number;
+  quiet?: boolean;
+}
+
+async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) process.stderr.write('\nctlake: interrupted, stopping workers and committing what is done…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
+  try {
+    const summary = await ingest({
+      sources: sources.map((s) => new LocalSource(s)),
+      lakeDir: flags.lake,
+      workers: flags.workers,
+      signal: controller.signal,
+      onPlanned: (plan) => bar?.start(plan.todo),
+      onProgress: (p) => bar?.update(p),
+      onObjectError: (uri, reason) => {
+        bar?.stop();
+        process.stderr.write(`ctlake: ${uri}: ${reason}\n`);
+      },
+    });
+    bar?.stop();
+    process.stderr.write(summaryLine(summary) + '\n');
+    if (summary.interrupted) return EXIT_INTERRUPTED;
+    return summary.errors > 0 ? EXIT_INPUT_FAILED : EXIT_OK;
+  } finally {
+    bar?.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+interface QueryFlags {
+  lake: string;
+  format: OutputFormat;
+  file?: string;
+}
+
+async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Promise<number> {
+  if ((sqlArg === undefined) === (flags.file === undefined)) {
+    throw new UsageError('give the SQL either as an argument or with --file, not both');
+  }
+  const sql =
+    flags.file !== undefined
+      ? await readFile(flags.file, 'utf8').catch((error: unknown) => {
+          throw new UsageError(`cannot read --file ${flags.file ?? ''}: ${(error as Error).message}`);
+        })
+      : (sqlArg ?? '');
+  await runQuery({ lakeDir: flags.lake, sql, format: flags.format }, process.stdout);
+  return EXIT_OK;
+}
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('ctlake')
+    .description('CloudTrail Lake, offline: ingest CloudTrail archives into a local lake and query them')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .showSuggestionAfterError();
+
+  const lakeOption = (): Option => new Option('--lake <dir>', 'lake directory').default(DEFAULT_LAKE_DIR);
+
+  program
+    .command('ingest')
+    .description('read CloudTrail log files (.json.gz / .json) from directories, files or globs into the lake')
+    .argument('<source...>', 'directories (searched recursively), files or glob patterns')
+    .addOption(lakeOption())
+    .addOption(
+      new Option('--workers <n>', 'worker threads').argParser(positiveInt).default(os.availableParallelism()),
+    )
+    .option('--quiet', 'no progress bar')
+    .action(async (sources: string[], flags: IngestFlags) => {
+      setExit(await ingestCommand(sources, flags));
+    });
+
+  program
+    .command('query')
+    .description('run SQL on the lake; the event table is `cloudtrail`')
+    .argument('[sql]', 'the SQL text')
+    .addOption(lakeOption())
+    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .option('--file <file>', 'read the SQL from a file')
+    .action(async (sql: string | undefined, flags: QueryFlags) => {
+      setExit(await queryCommand(sql, flags));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof CtlakeError) {
+      process.stderr.write(`ctlake: ${error.message}\n`);
+      return error.code === 'USAGE' ? EXIT_USAGE : EXIT_INPUT_FAILED;
+    }
+    process.stderr.write(`ctlake: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_INPUT_FAILED;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,66 @@
+/**
+ * The error vocabulary ctlake shows to users. Every error a user can cause or meet carries a
+ * stable `code` and a one-line message that names the object or option at fault; the CLI maps
+ * codes to exit statuses and prints the message alone, never a stack trace.
+ */
+export type CtlakeErrorCode =
+  | 'USAGE'
+  | 'BAD_OBJECT'
+  | 'SOURCE_UNREACHABLE'
+  | 'LAKE_BUSY'
+  | 'LAKE_INVALID'
+  | 'QUERY_REFUSED'
+  | 'QUERY_FAILED'
+  | 'INTERRUPTED';
+
+export class CtlakeError extends Error {
+  override readonly name: string = 'CtlakeError';
+  readonly code: CtlakeErrorCode;
+
+  constructor(code: CtlakeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A flag, argument or parameter the user gave is wrong; exit status 2. */
+export class UsageError extends CtlakeError {
+  override readonly name = 'UsageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('USAGE', message, options);
+  }
+}
+
+/** One source object could not be read as a CloudTrail log; the rest of the run goes on. */
+export class BadObjectError extends CtlakeError {
+  override readonly name = 'BadObjectError';
+  readonly object: string;
+  readonly reason: string;
+  constructor(object: string, reason: string, options?: { cause?: unknown }) {
+    super('BAD_OBJECT', `${object}: ${reason}`, options);
+    this.object = object;
+    this.reason = reason;
+  }
+}
+
+/** Another ctlake process holds the lake's catalog for writing. */
+export class LakeBusyError extends CtlakeError {
+  override readonly name = 'LakeBusyError';
+  constructor(lakeDir: string, detail: string, options?: { cause?: unknown }) {
+    super('LAKE_BUSY', `lake ${lakeDir} is in use by another ingest (${detail})`, options);
+  }
+}
+
+/** A user query was refused by the sandbox or failed in DuckDB. */
+export class QueryError extends CtlakeError {
+  override readonly name = 'QueryError';
+  constructor(code: 'QUERY_REFUSED' | 'QUERY_FAILED', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The first line of an error's message: DuckDB messages carry context lines users don't need. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n', 1)[0]?.trim() ?? text;
+}

@@ -1,0 +1,211 @@
+/**
+ * `ingest`: list the sources, plan against the catalog, run the batches on the worker pool and
+ * commit each finished batch. The main thread only plans, commits and reports progress.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Catalog, type CommittedObject, type CommittedPart, type FailedObject } from '../lake/catalog.js';
+import { lakeLayout } from '../lake/layout.js';
+import type { TrailObject } from '../source/trail-object.js';
+import type { TrailSource } from '../source/trail-source.js';
+import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
+import { IngestPool } from './pool.js';
+import type { IngestTask, TaskResult } from './task.js';
+
+export interface IngestProgress {
+  readonly objectsDone: number;
+  readonly objectsTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly events: number;
+  readonly decodedBytes: number;
+  readonly errors: number;
+}
+
+export interface IngestOptions {
+  readonly sources: readonly TrailSource[];
+  readonly lakeDir: string;
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  readonly batchLimits?: BatchLimits;
+  /** DuckDB memory limit per worker. */
+  readonly workerMemoryLimit?: string;
+  readonly onPlanned?: (plan: { todo: number; unchanged: number; digests: number; bytes: number }) => void;
+  readonly onProgress?: (progress: IngestProgress) => void;
+  readonly onObjectError?: (uri: string, reason: string) => void;
+}
+
+export interface IngestSummary extends IngestProgress {
+  readonly runId: number;
+  readonly unchanged: number;
+  readonly digests: number;
+  readonly replaced: number;
+  readonly seconds: number;
+  readonly interrupted: boolean;
+}
+
+/** Scratch space for the workers' NDJSON: tmpfs when the machine has one. */
+async function makeScratchRoot(): Promise<string> {
+  const shm = '/dev/shm';
+  const base = existsSync(shm) && statSync(shm).isDirectory() ? shm : os.tmpdir();
+  return mkdtemp(path.join(base, 'ctlake-'));
+}
+
+async function listAll(sources: readonly TrailSource[], signal?: AbortSignal): Promise<TrailObject[]> {
+  const all: TrailObject[] = [];
+  for (const source of sources) {
+    for await (const object of source.list(signal)) all.push(object);
+  }
+  return all;
+}
+
+export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const layout = lakeLayout(options.lakeDir);
+  const listed = await listAll(options.sources, options.signal);
+  const catalog = await Catalog.open(layout);
+  try {
+    const plan = planIngest(listed, await catalog.knownObjects());
+    if (plan.changed.length > 0) {
+      // Replacing rows of an object already in the lake needs its parts rewritten; until that
+      // exists, refuse rather than duplicate rows.
+      const first = plan.changed[0];
+      throw new Error(
+        `${String(plan.changed.length)} object(s) changed since they were ingested, e.g. ${first?.uri ?? ''}`,
+      );
+    }
+    const bytesTotal = plan.todo.reduce((n, o) => n + o.size, 0);
+    options.onPlanned?.({ todo: plan.todo.length, unchanged: plan.unchanged, digests: plan.digests, bytes: bytesTotal });
+    const runId = await catalog.beginRun(options.sources.map((s) => s.description).join(' '));
+    const progress = { objectsDone: 0, objectsTotal: plan.todo.length, bytesDone: 0, bytesTotal, events: 0, decodedBytes: 0, errors: 0 };
+    const interrupted = await runBatches(options, catalog, runId, plan.todo, progress);
+    await catalog.finishRun(runId, interrupted ? 'interrupted' : progress.errors > 0 ? 'failed' : 'done', {
+      objects: progress.objectsDone,
+      events: progress.events,
+      bytes: progress.bytesDone,
+      errors: progress.errors,
+    });
+    return {
+      ...progress,
+      runId,
+      unchanged: plan.unchanged,
+      digests: plan.digests,
+      replaced: 0,
+      seconds: (performance.now() - started) / 1000,
+      interrupted,
+    };
+  } finally {
+    catalog.close();
+  }
+}
+
+type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] };
+
+async function runBatches(
+  options: IngestOptions,
+  catalog: Catalog,
+  runId: number,
+  todo: readonly TrailObject[],
+  progress: MutableProgress,
+): Promise<boolean> {
+  const layout = lakeLayout(options.lakeDir);
+  const batches = batchObjects(todo, options.batchLimits ?? DEFAULT_BATCH_LIMITS);
+  if (batches.length === 0) return false;
+  const abortFlag = new SharedArrayBuffer(4);
+  const flag = new Int32Array(abortFlag);
+  const onAbort = (): void => {
+    Atomics.store(flag, 0, 1);
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+
+  const scratchRoot = await makeScratchRoot();
+  const pool = new IngestPool(Math.max(1, Math.min(options.workers, batches.length)));
+  let commits = Promise.resolve();
+  let commitError: unknown;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (let taskId = 0; taskId < batches.length; taskId++) {
+      if (Atomics.load(flag, 0) !== 0 || commitError !== undefined) break;
+      const objects = batches[taskId] ?? [];
+      const task: IngestTask = {
+        taskId,
+        objects: objects.map((o, index) => ({ index, uri: o.uri, location: o.location })),
+        stagingDir: path.join(layout.stagingDir, `r${runId}-t${taskId}`),
+        scratchDir: path.join(scratchRoot, `t${taskId}`),
+        abortFlag,
+        memoryLimit: options.workerMemoryLimit ?? '512MB',
+        partPrefix: `part-r${runId}-t${taskId}`,
+      };
+      const running = pool
+        .run(task)
+        .catch((error: unknown): TaskResult => failedTask(task, error))
+        .then((result) => {
+          commits = commits.then(async () => {
+            if (commitError !== undefined || result.aborted) return;
+            try {
+              await commitResult(catalog, runId, objects, result, progress, options);
+            } catch (error) {
+              commitError = error;
+              Atomics.store(flag, 0, 1);
+            }
+          });
+          return commits;
+        });
+      inFlight.add(running);
+      void running.finally(() => inFlight.delete(running));
+      // Keep the queue short so that an interrupt never has to wait for queued work.
+      if (inFlight.size > options.workers) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    await commits;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+    await rm(scratchRoot, { recursive: true, force: true });
+  }
+  if (commitError !== undefined) throw commitError;
+  return Atomics.load(flag, 0) !== 0;
+}
+
+function failedTask(task: IngestTask, error: unknown): TaskResult {
+  const reason = `internal error: ${error instanceof Error ? error.message.split('\n', 1)[0] ?? '' : String(error)}`;
+  return {
+    taskId: task.taskId,
+    outcomes: task.objects.map((o) => ({ index: o.index, events: 0, decodedBytes: 0, error: reason })),
+    parts: [],
+    aborted: false,
+  };
+}
+
+async function commitResult(
+  catalog: Catalog,
+  runId: number,
+  objects: readonly TrailObject[],
+  result: TaskResult,
+  progress: MutableProgress,
+  options: IngestOptions,
+): Promise<void> {
+  const committed: CommittedObject[] = [];
+  const failed: FailedObject[] = [];
+  for (const outcome of result.outcomes) {
+    const object = objects[outcome.index];
+    if (!object) continue;
+    if (outcome.error !== undefined) {
+      failed.push({ uri: object.uri, size: object.size, version: object.version, reason: outcome.error });
+    } else {
+      committed.push({ uri: object.uri, size: object.size, version: object.version, kind: object.key.kind, events: outcome.events });
+    }
+  }
+  const parts: CommittedPart[] = [...result.parts];
+  await catalog.commitTask(runId, parts, committed, failed);
+  for (const f of failed) options.onObjectError?.(f.uri, f.reason);
+  progress.objectsDone += result.outcomes.length;
+  progress.bytesDone += objects.reduce((n, o) => n + o.size, 0);
+  progress.events += committed.reduce((n, o) => n + o.events, 0);
+  progress.decodedBytes += result.outcomes.reduce((n, o) => n + o.decodedBytes, 0);
+  progress.errors += failed.length;
+  options.onProgress?.({ ...progress });
+}

@@ -1,0 +1,73 @@
+/**
+ * Planning: which listed objects need reading, and how they are grouped into worker tasks.
+ */
+import type { CatalogedObject } from '../lake/catalog.js';
+import type { TrailObject } from '../source/trail-object.js';
+
+export interface IngestPlan {
+  /** Objects to read, in key order. */
+  readonly todo: readonly TrailObject[];
+  /** Objects already in the lake at the listed version. */
+  readonly unchanged: number;
+  /** Objects in the lake whose version changed since; their old rows are replaced. */
+  readonly changed: readonly TrailObject[];
+  /** Digest files: listed and skipped, never parsed as events. */
+  readonly digests: number;
+}
+
+export function planIngest(
+  listed: Iterable<TrailObject>,
+  known: ReadonlyMap<string, CatalogedObject>,
+): IngestPlan {
+  const todo: TrailObject[] = [];
+  const changed: TrailObject[] = [];
+  let unchanged = 0;
+  let digests = 0;
+  const seen = new Set<string>();
+  for (const object of listed) {
+    if (seen.has(object.uri)) continue;
+    seen.add(object.uri);
+    if (object.key.kind === 'digest') {
+      digests++;
+      continue;
+    }
+    const before = known.get(object.uri);
+    if (before?.version === object.version) {
+      unchanged++;
+      continue;
+    }
+    if (before) changed.push(object);
+    todo.push(object);
+  }
+  todo.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  return { todo, unchanged, changed, digests };
+}
+
+export interface BatchLimits {
+  /** Stored bytes per task; the work per task is about proportional to them. */
+  readonly maxBytes: number;
+  readonly maxObjects: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxBytes: 4 * 1024 * 1024, maxObjects: 256 };
+
+/** Cuts the objects, in order, into batches within the limits (an oversized object goes alone). */
+export function batchObjects<T extends { readonly size: number }>(
+  objects: readonly T[],
+  limits: BatchLimits = DEFAULT_BATCH_LIMITS,
+): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const object of objects) {
+    if (current.length > 0 && (bytes + object.size > limits.maxBytes || current.length >= limits.maxObjects)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(object);
+    bytes += object.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,25 @@
+/**
+ * The lake directory: `catalog.duckdb` (what was ingested, errors, runs), `events/` (Hive-
+ * partitioned Parquet, the only thing queries read) and `staging/` (parts not yet committed,
+ * on the same filesystem so moving a part into `events/` is an atomic rename).
+ */
+import path from 'node:path';
+
+export interface LakeLayout {
+  readonly root: string;
+  readonly catalogPath: string;
+  readonly eventsDir: string;
+  readonly stagingDir: string;
+}
+
+export const DEFAULT_LAKE_DIR = 'ctlake-lake';
+
+export function lakeLayout(root: string): LakeLayout {
+  const absolute = path.resolve(root);
+  return {
+    root: absolute,
+    catalogPath: path.join(absolute, 'catalog.duckdb'),
+    eventsDir: path.join(absolute, 'events'),
+    stagingDir: path.join(absolute, 'staging'),
+  };
+}

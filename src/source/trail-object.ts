@@ -1,0 +1,16 @@
+import type { TrailKey } from './trail-key.js';
+
+/** Where the bytes of an object live; workers fetch them, the main thread never does. */
+export type ObjectLocation = { readonly kind: 'file'; readonly path: string };
+
+/** One listed source object: a CloudTrail log, Insight or digest file, on disk or in S3. */
+export interface TrailObject {
+  /** Absolute file path or `s3://bucket/key`: the object's identity and its rows' provenance. */
+  readonly uri: string;
+  readonly location: ObjectLocation;
+  /** Bytes as stored (compressed). */
+  readonly size: number;
+  /** Changes when the content may have changed: mtime for files, ETag for S3. */
+  readonly version: string;
+  readonly key: TrailKey;
+}
