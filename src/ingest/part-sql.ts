@@ -1,20 +1,17 @@
 /**
- * The statements a worker runs to turn scratch NDJSON into Lake-schema Parquet parts. Paths in
+ * The statements a worker runs to turn its scratch file into Lake-schema Parquet parts. Paths in
  * here are ctlake's own scratch and staging paths, quoted as literals; nothing user-supplied is
  * spliced into this SQL.
  */
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
-import {
-  PROJECTION_MACROS,
-  quoteIdent,
-  recordProjection,
-  recordTransformSpec,
-  sqlString,
-} from '../schema/transform.js';
-import { CHECKSUM_HEX_LENGTH } from './scratch-ndjson.js';
+import { quoteIdent, recordProjection, recordTransformSpec, sqlString } from '../schema/transform.js';
+import { FIELD_SEPARATOR } from './scratch-file.js';
 
-/** Table (temp) mapping a scratch file's number to the object URI its rows come from. */
+/** Temp table of the task's objects still to be written: index in the task → URI. */
 export const BATCH_OBJECTS_TABLE = 'batch_objects';
+
+/** Records longer than this are refused (CloudTrail caps an event at 256 KB). */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 export function workerSetupStatements(memoryLimit: string, tempDir: string): string[] {
   return [
@@ -23,45 +20,56 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
     `SET temp_directory = ${sqlString(tempDir)}`,
     // Timestamp strings without an offset are UTC in CloudTrail; the cast must not apply local time.
     `SET TimeZone = 'UTC'`,
-    `SET preserve_insertion_order = true`,
-    ...PROJECTION_MACROS,
-    `CREATE OR REPLACE TEMP TABLE ${BATCH_OBJECTS_TABLE} (idx INTEGER, uri VARCHAR)`,
+    `CREATE OR REPLACE TEMP TABLE ${BATCH_OBJECTS_TABLE} (idx INTEGER PRIMARY KEY, uri VARCHAR)`,
   ];
 }
 
-/** SELECT producing the event rows (plus the partition column) of the scratch files `glob`. */
-export function eventRowsSelect(glob: string): string {
-  const jsonStart = CHECKSUM_HEX_LENGTH + 1;
-  return `SELECT *, strftime("eventTime", '%Y-%m-%d') AS ${PARTITION_COLUMN}
+function readScratch(file: string): string {
+  return `read_csv(${sqlString(file)},
+      columns = {'object_index': 'INTEGER', 'checksum': 'VARCHAR', 'record_index': 'INTEGER', 'json': 'VARCHAR'},
+      delim = ${sqlString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
+      new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${2 * MAX_RECORD_BYTES})`;
+}
+
+/** The scratch file's lines, one row per record, joined to the objects still in the batch. */
+function scratchRows(file: string, onlyObject?: number): string {
+  const only = onlyObject === undefined ? '' : ` WHERE s.object_index = ${Math.trunc(onlyObject)}`;
+  return `SELECT o.uri, s.record_index, s.checksum, s.json
+    FROM ${readScratch(file)} s
+    JOIN ${BATCH_OBJECTS_TABLE} o ON o.idx = s.object_index${only}`;
+}
+
+/** SELECT producing the event rows (plus the partition column) of the scratch file. */
+export function eventRowsSelect(file: string, onlyObject?: number): string {
+  return `SELECT *, strftime("eventTime", '%Y-%m-%d') AS ${quoteIdent(PARTITION_COLUMN)}
 FROM (
   SELECT
-  ${recordProjection('r')},
+  ${recordProjection('r', 'json')},
   json AS "eventJson",
   checksum AS "eventJsonChecksum",
   uri AS "sourceObject",
-  (ord - 1)::INTEGER AS "recordIndex"
+  record_index AS "recordIndex"
   FROM (
-    SELECT o.uri, u.ord,
-      substr(u.line, ${jsonStart}) AS json,
-      substr(u.line, 1, ${CHECKSUM_HEX_LENGTH}) AS checksum,
-      json_transform(substr(u.line, ${jsonStart}), ${sqlString(recordTransformSpec())}) AS r
-    FROM read_text(${sqlString(glob)}) t
-    JOIN ${BATCH_OBJECTS_TABLE} o ON o.idx = parse_filename(t.filename, true)::INTEGER,
-    unnest(string_split(t.content, chr(10))) WITH ORDINALITY AS u(line, ord)
+    SELECT *, json_transform(json, ${sqlString(recordTransformSpec())}) AS r
+    FROM (${scratchRows(file, onlyObject)})
   )
 )`;
 }
 
 export interface ParquetOptions {
   readonly compression: 'zstd' | 'snappy' | 'lz4' | 'uncompressed';
-  /** DuckDB's STRING_DICTIONARY_PAGE_SIZE_LIMIT; a small value skips dictionaries for large text. */
+  /**
+   * DuckDB's STRING_DICTIONARY_PAGE_SIZE_LIMIT. Dictionary pages pay off for repetitive columns
+   * (eventSource, sourceObject) but DuckDB's attempt on the large eventJson text costs more time
+   * than zstd saves; a limit of 1 skips dictionaries for every string column.
+   */
   readonly stringDictionaryPageSizeLimit?: number;
 }
 
 export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = { compression: 'zstd' };
 
 export function copyToPartsStatement(
-  glob: string,
+  file: string,
   outDir: string,
   partPrefix: string,
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
@@ -70,23 +78,28 @@ export function copyToPartsStatement(
     options.stringDictionaryPageSizeLimit === undefined
       ? ''
       : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`;
-  return `COPY (${eventRowsSelect(glob)}) TO ${sqlString(outDir)} (
+  return `COPY (${eventRowsSelect(file)}) TO ${sqlString(outDir)} (
   FORMAT parquet, COMPRESSION ${options.compression}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
   FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${extra})`;
 }
 
-/** Counts the rows of one scratch file through the full projection: used to find a bad object. */
-export function validateObjectStatement(file: string): string {
-  return `SELECT count(*) AS n FROM (${eventRowsSelect(file)})`;
+/** The first record of each object whose JSON does not parse. */
+export function invalidRecordsStatement(file: string): string {
+  return `SELECT object_index, min(record_index) AS record_index
+FROM ${readScratch(file)}
+WHERE NOT json_valid(json)
+GROUP BY object_index`;
 }
 
-/** The first line of `file` whose JSON does not parse, 0-based; NULL when all parse. */
-export function firstInvalidRecordStatement(file: string): string {
-  const jsonStart = CHECKSUM_HEX_LENGTH + 1;
-  return `SELECT min(ord) - 1 AS bad FROM (
-  SELECT u.line, u.ord FROM read_text(${sqlString(file)}) t,
-  unnest(string_split(t.content, chr(10))) WITH ORDINALITY AS u(line, ord)
-) WHERE NOT json_valid(substr(line, ${jsonStart}))`;
+/** Parses one record strictly, to get DuckDB's reason for rejecting it. */
+export function parseRecordStatement(file: string, objectIndex: number, recordIndex: number): string {
+  return `SELECT json(json) FROM ${readScratch(file)}
+WHERE object_index = ${Math.trunc(objectIndex)} AND record_index = ${Math.trunc(recordIndex)}`;
+}
+
+/** Counts one object's rows through the full projection: isolates an object DuckDB rejects. */
+export function validateObjectStatement(file: string, objectIndex: number): string {
+  return `SELECT count(*) AS n FROM (${eventRowsSelect(file, objectIndex)})`;
 }
 
 /** Rows per staged Parquet file, from the footers only. */

@@ -2,7 +2,7 @@
  * The piscina worker: one task = one batch of objects → Parquet parts in a staging directory.
  *
  * Per object, JavaScript fetches, gunzips (zlib) and finds the record boundaries; the records go
- * to a scratch NDJSON file with their checksums. Then one DuckDB statement parses every record
+ * to the task's scratch file with their checksums. Then one DuckDB statement parses every record
  * (json_transform, in C++), projects the Lake schema and writes zstd Parquet partitioned by day.
  *
  * Each task opens and closes its own in-memory DuckDB, so an idle worker holds no native query
@@ -18,25 +18,26 @@ import { decodeObjectBytes } from './decode.js';
 import {
   BATCH_OBJECTS_TABLE,
   copyToPartsStatement,
-  firstInvalidRecordStatement,
+  invalidRecordsStatement,
+  parseRecordStatement,
   stagedPartsStatement,
   validateObjectStatement,
   workerSetupStatements,
 } from './part-sql.js';
 import { LogShapeError, scanRecords } from './record-scanner.js';
-import { writeScratchLines } from './scratch-ndjson.js';
-import type { IngestTask, ObjectOutcome, StagedPart, TaskResult, TaskObject } from './task.js';
+import { ScratchFile } from './scratch-file.js';
+import type { IngestTask, ObjectOutcome, StagedPart, TaskObject, TaskResult } from './task.js';
 
 const ABORT_POLL_MS = 50;
 
 class TaskAborted extends Error {}
 
-function scratchFile(task: IngestTask, index: number): string {
-  return path.join(task.scratchDir, `${index}.ndjson`);
+function isAborted(flag: Int32Array): boolean {
+  return Atomics.load(flag, 0) !== 0;
 }
 
-/** Reads, decodes and scans one object into its scratch file. */
-async function prepareObject(task: IngestTask, object: TaskObject): Promise<ObjectOutcome> {
+/** Reads, decodes and scans one object, appending its records to the scratch file. */
+async function prepareObject(object: TaskObject, scratch: ScratchFile): Promise<ObjectOutcome> {
   let bytes: Buffer;
   try {
     bytes = await fetchObjectBytes(object.location);
@@ -46,7 +47,7 @@ async function prepareObject(task: IngestTask, object: TaskObject): Promise<Obje
   try {
     const doc = decodeObjectBytes(bytes);
     const ranges = scanRecords(doc);
-    if (ranges.starts.length > 0) await writeScratchLines(scratchFile(task, object.index), doc, ranges);
+    scratch.append(object.index, doc, ranges);
     return { index: object.index, events: ranges.starts.length, decodedBytes: doc.length };
   } catch (error) {
     if (error instanceof LogShapeError) {
@@ -56,129 +57,134 @@ async function prepareObject(task: IngestTask, object: TaskObject): Promise<Obje
   }
 }
 
-function isAborted(flag: Int32Array): boolean {
-  return Atomics.load(flag, 0) !== 0;
+function stripDuckDBPrefix(message: string): string {
+  return message.replace(/^[A-Za-z ]+ Error: /, '');
 }
 
-/** Runs `work` with DuckDB interrupted as soon as the abort flag is raised. */
-async function interruptible<T>(
-  connection: DuckDBConnection,
-  flag: Int32Array,
-  work: () => Promise<T>,
-): Promise<T> {
-  const timer = setInterval(() => {
-    if (isAborted(flag)) connection.interrupt();
-  }, ABORT_POLL_MS);
-  try {
-    return await work();
-  } catch (error) {
-    if (isAborted(flag)) throw new TaskAborted();
-    throw error;
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** Finds why one object's records fail in DuckDB; undefined when they don't. */
-async function diagnoseObject(
+/**
+ * After a failed COPY: finds the objects DuckDB rejects, records why, and removes them from the
+ * batch. Returns how many were found.
+ */
+async function isolateBadObjects(
   connection: DuckDBConnection,
   file: string,
-): Promise<string | undefined> {
-  try {
-    await connection.run(validateObjectStatement(file));
-    return undefined;
-  } catch (error) {
-    const reader = await connection.runAndReadAll(firstInvalidRecordStatement(file));
-    const bad = reader.getRowObjectsJS()[0]?.['bad'];
-    const detail = firstLine(error).replace(/^Invalid Input Error: /, '');
-    return typeof bad === 'bigint' ? `record ${bad} is not valid JSON (${detail})` : detail;
+  outcomes: Map<number, ObjectOutcome>,
+): Promise<number> {
+  const reject = async (index: number, reason: string): Promise<void> => {
+    outcomes.set(index, { index, events: 0, decodedBytes: 0, error: reason });
+    await connection.run(`DELETE FROM ${BATCH_OBJECTS_TABLE} WHERE idx = $1`, [index]);
+  };
+  let found = 0;
+  const invalid = await connection.runAndReadAll(invalidRecordsStatement(file));
+  for (const row of invalid.getRowObjectsJS()) {
+    const index = Number(row['object_index']);
+    const record = Number(row['record_index']);
+    let detail = 'malformed JSON';
+    try {
+      await connection.run(parseRecordStatement(file, index, record));
+    } catch (error) {
+      detail = stripDuckDBPrefix(firstLine(error));
+    }
+    await reject(index, `record ${record} is not valid JSON (${detail})`);
+    found++;
   }
+  if (found > 0) return found;
+  for (const [index, outcome] of outcomes) {
+    if (outcome.error !== undefined || outcome.events === 0) continue;
+    try {
+      await connection.run(validateObjectStatement(file, index));
+    } catch (error) {
+      await reject(index, stripDuckDBPrefix(firstLine(error)));
+      found++;
+    }
+  }
+  return found;
 }
 
 async function writeParts(
   connection: DuckDBConnection,
   task: IngestTask,
+  file: string,
   flag: Int32Array,
   outcomes: Map<number, ObjectOutcome>,
 ): Promise<StagedPart[]> {
-  const glob = path.join(task.scratchDir, '*.ndjson');
-  const copy = copyToPartsStatement(glob, task.stagingDir, task.partPrefix);
+  const copy = copyToPartsStatement(file, task.stagingDir, task.partPrefix);
   try {
     await connection.run(copy);
   } catch (error) {
     if (isAborted(flag)) throw new TaskAborted();
-    // Some object's records did not parse: find which, drop them, and write the rest.
-    let found = false;
-    for (const [index, outcome] of outcomes) {
-      if (outcome.error !== undefined || outcome.events === 0) continue;
-      const file = scratchFile(task, index);
-      const reason = await diagnoseObject(connection, file);
-      if (reason === undefined) continue;
-      found = true;
-      outcomes.set(index, { index, events: 0, decodedBytes: 0, error: reason });
-      await rm(file, { force: true });
-    }
-    if (!found) throw error;
+    if ((await isolateBadObjects(connection, file, outcomes)) === 0) throw error;
     await rm(task.stagingDir, { recursive: true, force: true });
     if (![...outcomes.values()].some((o) => o.error === undefined && o.events > 0)) return [];
     await connection.run(copy);
   }
   const reader = await connection.runAndReadAll(stagedPartsStatement(task.stagingDir));
-  return reader.getRowObjectsJS().map((row) => {
-    const stagedPath = String(row['file_name']);
-    const relative = path.relative(task.stagingDir, stagedPath);
-    return { stagedPath, lakePath: relative, rows: Number(row['rows']), bytes: 0 };
-  });
+  return Promise.all(
+    reader.getRowObjectsJS().map(async (row) => {
+      const stagedPath = String(row['file_name']);
+      return {
+        stagedPath,
+        lakePath: path.relative(task.stagingDir, stagedPath),
+        rows: Number(row['rows']),
+        bytes: (await stat(stagedPath)).size,
+      };
+    }),
+  );
 }
 
-async function withDatabase<T>(task: IngestTask, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+/** Runs `work` on a fresh in-memory DuckDB, interrupted as soon as the abort flag is raised. */
+async function withDatabase<T>(
+  task: IngestTask,
+  flag: Int32Array,
+  work: (c: DuckDBConnection) => Promise<T>,
+): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
+  const timer = setInterval(() => {
+    if (isAborted(flag)) connection.interrupt();
+  }, ABORT_POLL_MS);
   try {
     for (const statement of workerSetupStatements(task.memoryLimit, path.join(task.scratchDir, 'duckdb-tmp'))) {
       await connection.run(statement);
     }
+    const appender = await connection.createAppender(BATCH_OBJECTS_TABLE, 'main', 'temp');
+    for (const object of task.objects) {
+      appender.appendInteger(object.index);
+      appender.appendVarchar(object.uri);
+      appender.endRow();
+    }
+    appender.closeSync();
     return await work(connection);
+  } catch (error) {
+    if (isAborted(flag)) throw new TaskAborted();
+    throw error;
   } finally {
+    clearInterval(timer);
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-async function registerObjects(connection: DuckDBConnection, objects: readonly TaskObject[]): Promise<void> {
-  const appender = await connection.createAppender(BATCH_OBJECTS_TABLE);
-  for (const object of objects) {
-    appender.appendInteger(object.index);
-    appender.appendVarchar(object.uri);
-    appender.endRow();
-  }
-  appender.closeSync();
-}
-
-async function fileSizes(parts: StagedPart[]): Promise<StagedPart[]> {
-  return Promise.all(parts.map(async (p) => ({ ...p, bytes: (await stat(p.stagedPath)).size })));
-}
-
 export default async function runIngestTask(task: IngestTask): Promise<TaskResult> {
   const flag = new Int32Array(task.abortFlag);
+  const aborted: TaskResult = { taskId: task.taskId, outcomes: [], parts: [], aborted: true };
   const outcomes = new Map<number, ObjectOutcome>();
-  const aborted = (): TaskResult => ({ taskId: task.taskId, outcomes: [], parts: [], aborted: true });
   await mkdir(task.scratchDir, { recursive: true });
   await mkdir(path.dirname(task.stagingDir), { recursive: true });
+  const scratch = new ScratchFile(path.join(task.scratchDir, 'records.scratch'));
   try {
-    for (const object of task.objects) {
-      if (isAborted(flag)) return aborted();
-      outcomes.set(object.index, await prepareObject(task, object));
+    try {
+      for (const object of task.objects) {
+        if (isAborted(flag)) return aborted;
+        outcomes.set(object.index, await prepareObject(object, scratch));
+      }
+    } finally {
+      scratch.close();
     }
-    const anyRows = [...outcomes.values()].some((o) => o.error === undefined && o.events > 0);
-    let parts: StagedPart[] = [];
-    if (anyRows) {
-      parts = await withDatabase(task, async (connection) => {
-        await registerObjects(connection, task.objects);
-        return interruptible(connection, flag, () => writeParts(connection, task, flag, outcomes));
-      });
-      parts = await fileSizes(parts);
-    }
+    const parts =
+      scratch.lines === 0
+        ? []
+        : await withDatabase(task, flag, (connection) => writeParts(connection, task, scratch.path, flag, outcomes));
     const expected = [...outcomes.values()].reduce((n, o) => n + (o.error === undefined ? o.events : 0), 0);
     const written = parts.reduce((n, p) => n + p.rows, 0);
     if (expected !== written) {
@@ -186,7 +192,7 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
     }
     return { taskId: task.taskId, outcomes: [...outcomes.values()], parts, aborted: false };
   } catch (error) {
-    if (error instanceof TaskAborted) return aborted();
+    if (error instanceof TaskAborted) return aborted;
     throw error;
   } finally {
     await rm(task.scratchDir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ export interface Field {
   readonly type: FieldType;
   /**
    * Other spellings of the same key met in real files (CloudTrail writes `ARN` inside
-   * `resources`; some exporters lower-case every key). The first spelling present wins.
+   * `resources`, other producers `arn`). The first spelling present wins.
    */
   readonly aliases?: readonly string[];
 }
@@ -131,12 +131,3 @@ export const ADDED_COLUMNS = [
 
 /** The Hive partition key of the Parquet layout: the UTC day of eventTime. */
 export const PARTITION_COLUMN = 'event_date';
-
-/**
- * Every spelling a struct field is looked up under: canonical first, then listed aliases, then
- * the all-lower-case form that normalising exporters (Athena/Panther style) write.
- */
-export function spellings(field: Field): string[] {
-  const all = [field.name, ...(field.aliases ?? []), field.name.toLowerCase()];
-  return [...new Set(all)];
-}

@@ -1,12 +1,17 @@
 /**
  * Derives, from the event schema, the SQL the ingest workers run: one `json_transform` per record
- * (DuckDB parses the record once, in C++) followed by a projection that folds alternative key
- * spellings together and coerces strings into booleans and timestamps.
+ * (DuckDB parses the record once, in C++) into the final column types, plus the little projection
+ * a few fields need.
  *
- * json_transform matches keys case-sensitively, so each spelling of a key gets its own slot in
- * the transform structure and the projection picks the first one present by position
- * (`struct_extract_at`): DuckDB's by-name struct access is case-insensitive and could not tell
- * `principalId` from `principalid`.
+ * json_transform matches keys case-sensitively and its output struct is used as-is wherever the
+ * schema allows, because rebuilding structs in SQL costs more than parsing the JSON. Two things
+ * need more:
+ * - Alternative spellings listed in the schema (`ARN` and `arn` in `resources`) get a slot each
+ *   and are folded by position (`struct_extract_at`): by-name struct access in DuckDB is
+ *   case-insensitive and could not tell them apart.
+ * - Some exporters lower-case every key of `userIdentity`. Such a record leaves `principalId`
+ *   empty for an identity type that always has one; only those rows take a second transform with
+ *   lower-case keys, merged field by field under the canonical result.
  */
 import {
   ADDED_COLUMNS,
@@ -14,43 +19,52 @@ import {
   type FieldType,
   PARTITION_COLUMN,
   RECORD_FIELDS,
-  spellings,
 } from './event-schema.js';
 
 /** A JSON value describing the shape json_transform should extract. */
 type TransformSpec = string | TransformSpec[] | { [key: string]: TransformSpec };
 
-function specOf(type: FieldType): TransformSpec {
+type KeyStyle = 'canonical' | 'lower';
+
+function spellingsOf(field: Field, style: KeyStyle): string[] {
+  if (style === 'lower') return [field.name.toLowerCase()];
+  return [field.name, ...(field.aliases ?? [])];
+}
+
+function specOf(type: FieldType, style: KeyStyle): TransformSpec {
   switch (type.kind) {
     case 'string':
-    case 'boolean':
-    case 'timestamp':
-      // Booleans and timestamps arrive as VARCHAR and are coerced leniently in the projection:
-      // real files carry "True" and half a dozen timestamp forms that a strict transform rejects.
       return 'VARCHAR';
+    case 'boolean':
+      // Lenient: also reads the "True"/"false" strings some producers write.
+      return 'BOOLEAN';
+    case 'timestamp':
+      // TIMESTAMPTZ reads `Z`, `+0000` and `+05:00` offsets and up to 9 fraction digits; the
+      // projection then turns it into a UTC TIMESTAMP. Unparseable text ("redacted") → NULL.
+      return 'TIMESTAMPTZ';
     case 'map':
       return 'MAP(VARCHAR, VARCHAR)';
     case 'struct':
-      return structSpec(type.fields);
+      return structSpec(type.fields, style);
     case 'list':
-      return [specOf(type.element)];
+      return [specOf(type.element, style)];
     default:
       return type satisfies never;
   }
 }
 
-function structSpec(fields: readonly Field[]): TransformSpec {
+function structSpec(fields: readonly Field[], style: KeyStyle): TransformSpec {
   const spec: Record<string, TransformSpec> = {};
   for (const field of fields) {
-    for (const spelling of spellings(field)) spec[spelling] = specOf(field.type);
+    for (const spelling of spellingsOf(field, style)) spec[spelling] = specOf(field.type, style);
   }
   return spec;
 }
 
-/** 1-based positions of each field's spellings in the struct produced by `structSpec`. */
+/** 1-based positions of each field's canonical spellings in the struct `structSpec` produces. */
 function slotPositions(fields: readonly Field[]): number[][] {
   let next = 1;
-  return fields.map((field) => spellings(field).map(() => next++));
+  return fields.map((field) => spellingsOf(field, 'canonical').map(() => next++));
 }
 
 export function quoteIdent(name: string): string {
@@ -61,61 +75,93 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** SQL that turns the transformed value `expr` of `type` into the column value. */
-function project(expr: string, type: FieldType, depth: number): string {
+function hasAliases(type: FieldType): boolean {
   switch (type.kind) {
-    case 'string':
-    case 'map':
-      return expr;
-    case 'boolean':
-      return `ct_bool(${expr})`;
-    case 'timestamp':
-      return `ct_time(${expr})`;
     case 'struct':
-      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${projectFields(expr, type.fields, depth)}) END`;
+      return type.fields.some((f) => (f.aliases?.length ?? 0) > 0 || hasAliases(f.type));
+    case 'list':
+      return hasAliases(type.element);
+    default:
+      return false;
+  }
+}
+
+function hasTimestamps(type: FieldType): boolean {
+  switch (type.kind) {
+    case 'timestamp':
+      return true;
+    case 'struct':
+      return type.fields.some((f) => hasTimestamps(f.type));
+    case 'list':
+      return hasTimestamps(type.element);
+    default:
+      return false;
+  }
+}
+
+/** SQL turning the transformed value `expr` of `type` into the column value. */
+function project(expr: string, type: FieldType, depth: number): string {
+  if (!hasAliases(type)) {
+    return hasTimestamps(type) ? `CAST(${expr} AS ${sqlType(type)})` : expr;
+  }
+  switch (type.kind) {
+    case 'struct': {
+      const positions = slotPositions(type.fields);
+      const fields = type.fields.map((field, i) => {
+        const candidates = (positions[i] ?? []).map((p) =>
+          project(`struct_extract_at(${expr}, ${p})`, field.type, depth + 1),
+        );
+        const value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+        return `${quoteIdent(field.name)} := ${value}`;
+      });
+      return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
+    }
     case 'list': {
       const item = `x${depth}`;
       return `list_transform(${expr}, lambda ${item}: ${project(item, type.element, depth + 1)})`;
     }
     default:
-      return type satisfies never;
+      return expr;
   }
 }
 
-function projectFields(expr: string, fields: readonly Field[], depth: number): string {
-  const positions = slotPositions(fields);
-  return fields
-    .map((field, i) => `${quoteIdent(field.name)} := ${firstPresent(expr, field, positions[i] ?? [], depth)}`)
-    .join(', ');
+/** Field-by-field merge of two values of a struct type: `preferred` first, then `fallback`. */
+function merge(preferred: string, fallback: string, type: FieldType): string {
+  if (type.kind !== 'struct') return `coalesce(${preferred}, ${fallback})`;
+  const fields = type.fields.map(
+    (f) =>
+      `${quoteIdent(f.name)} := ${merge(`struct_extract(${preferred}, ${sqlString(f.name)})`, `struct_extract(${fallback}, ${sqlString(f.name)})`, f.type)}`,
+  );
+  return `CASE WHEN ${preferred} IS NULL AND ${fallback} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
 }
 
-function firstPresent(expr: string, field: Field, positions: number[], depth: number): string {
-  const candidates = positions.map((p) => project(`struct_extract_at(${expr}, ${p})`, field.type, depth + 1));
-  return candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+/** Identity types that always carry a principalId in CloudTrail's own output. */
+const TYPES_WITH_PRINCIPAL_ID = ['IAMUser', 'AssumedRole', 'Root', 'FederatedUser', 'AWSAccount', 'SAMLUser', 'WebIdentityUser'];
+
+function userIdentityWithFallback(fast: string, json: string, type: FieldType): string {
+  const lowerSpec = JSON.stringify({ userIdentity: specOf(type, 'lower') });
+  const lower = `struct_extract_at(json_transform(${json}, ${sqlString(lowerSpec)}), 1)`;
+  const suspicious = `struct_extract(${fast}, 'principalId') IS NULL AND struct_extract(${fast}, 'type') IN (${TYPES_WITH_PRINCIPAL_ID.map(sqlString).join(', ')})`;
+  return `CASE WHEN ${suspicious} THEN ${merge(fast, `CAST(${lower} AS ${sqlType(type)})`, type)} ELSE ${fast} END`;
 }
 
 /** The structure argument of json_transform for a whole record. */
 export function recordTransformSpec(): string {
-  return JSON.stringify(structSpec(RECORD_FIELDS));
+  return JSON.stringify(structSpec(RECORD_FIELDS, 'canonical'));
 }
 
 /**
- * Macros the projection uses. Timestamps: DuckDB's TIMESTAMPTZ cast reads ISO-8601 with `T` or
- * space, `Z` or `+0000`, and up to 9 fractional digits; the compact `20131102T010628Z` form of
- * older `creationDate` values needs strptime. Anything else ("redacted") becomes NULL; the
- * original text stays in eventJson. The session time zone must be UTC.
+ * The SELECT list producing every record column from the transformed record `r`, with `json`
+ * the record's text (for the lower-case fallback).
  */
-export const PROJECTION_MACROS = [
-  `CREATE OR REPLACE TEMP MACRO ct_bool(s) AS CASE lower(s) WHEN 'true' THEN true WHEN 'false' THEN false END`,
-  `CREATE OR REPLACE TEMP MACRO ct_time(s) AS coalesce(try_cast(s AS TIMESTAMPTZ)::TIMESTAMP, try_strptime(s, '%Y%m%dT%H%M%SZ'))`,
-];
-
-/** The SELECT list producing every record column from the transformed record `r`. */
-export function recordProjection(r: string): string {
+export function recordProjection(r: string, json: string): string {
   const positions = slotPositions(RECORD_FIELDS);
-  return RECORD_FIELDS.map(
-    (field, i) => `${firstPresent(r, field, positions[i] ?? [], 0)} AS ${quoteIdent(field.name)}`,
-  ).join(',\n  ');
+  return RECORD_FIELDS.map((field, i) => {
+    const candidates = (positions[i] ?? []).map((p) => project(`struct_extract_at(${r}, ${p})`, field.type, 0));
+    let value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+    if (field.name === 'userIdentity') value = userIdentityWithFallback(value, json, field.type);
+    return `${value} AS ${quoteIdent(field.name)}`;
+  }).join(',\n  ');
 }
 
 /** The DuckDB type of a field, e.g. for DDL and for documentation. */
