@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS parts (
   rows       BIGINT NOT NULL,
   bytes      BIGINT NOT NULL,
   staged     VARCHAR,                    -- staging path while state = 'pending'
-  state      VARCHAR NOT NULL            -- pending | live
+  state      VARCHAR NOT NULL            -- pending (being moved in) | live | retired (being deleted)
 );
 
 CREATE TABLE IF NOT EXISTS objects (

@@ -41,6 +41,7 @@ export interface IngestSummary extends IngestProgress {
   readonly runId: number;
   readonly unchanged: number;
   readonly digests: number;
+  /** Objects whose earlier version's rows were replaced by this run. */
   readonly replaced: number;
   readonly seconds: number;
   readonly interrupted: boolean;
@@ -68,19 +69,12 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const catalog = await Catalog.open(layout);
   try {
     const plan = planIngest(listed, await catalog.knownObjects());
-    if (plan.changed.length > 0) {
-      // Replacing rows of an object already in the lake needs its parts rewritten; until that
-      // exists, refuse rather than duplicate rows.
-      const first = plan.changed[0];
-      throw new Error(
-        `${String(plan.changed.length)} object(s) changed since they were ingested, e.g. ${first?.uri ?? ''}`,
-      );
-    }
     const bytesTotal = plan.todo.reduce((n, o) => n + o.size, 0);
     options.onPlanned?.({ todo: plan.todo.length, unchanged: plan.unchanged, digests: plan.digests, bytes: bytesTotal });
     const runId = await catalog.beginRun(options.sources.map((s) => s.description).join(' '));
-    const progress = { objectsDone: 0, objectsTotal: plan.todo.length, bytesDone: 0, bytesTotal, events: 0, decodedBytes: 0, errors: 0 };
-    const interrupted = await runBatches(options, catalog, runId, plan.todo, progress);
+    const progress = { objectsDone: 0, objectsTotal: plan.todo.length, bytesDone: 0, bytesTotal, events: 0, decodedBytes: 0, errors: 0, replaced: 0 };
+    const changed = new Set(plan.changed.map((o) => o.uri));
+    const interrupted = await runBatches(options, catalog, runId, plan.todo, changed, progress);
     await catalog.finishRun(runId, interrupted ? 'interrupted' : progress.errors > 0 ? 'failed' : 'done', {
       objects: progress.objectsDone,
       events: progress.events,
@@ -92,7 +86,6 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       runId,
       unchanged: plan.unchanged,
       digests: plan.digests,
-      replaced: 0,
       seconds: (performance.now() - started) / 1000,
       interrupted,
     };
@@ -101,13 +94,14 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   }
 }
 
-type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] };
+type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] } & { replaced: number };
 
 async function runBatches(
   options: IngestOptions,
   catalog: Catalog,
   runId: number,
   todo: readonly TrailObject[],
+  changed: ReadonlySet<string>,
   progress: MutableProgress,
 ): Promise<boolean> {
   const layout = lakeLayout(options.lakeDir);
@@ -146,7 +140,7 @@ async function runBatches(
           commits = commits.then(async () => {
             if (commitError !== undefined || result.aborted) return;
             try {
-              await commitResult(catalog, runId, objects, result, progress, options);
+              await commitResult(catalog, task, runId, objects, changed, result, progress, options);
             } catch (error) {
               commitError = error;
               Atomics.store(flag, 0, 1);
@@ -182,8 +176,10 @@ function failedTask(task: IngestTask, error: unknown): TaskResult {
 
 async function commitResult(
   catalog: Catalog,
+  task: IngestTask,
   runId: number,
   objects: readonly TrailObject[],
+  changed: ReadonlySet<string>,
   result: TaskResult,
   progress: MutableProgress,
   options: IngestOptions,
@@ -200,7 +196,17 @@ async function commitResult(
     }
   }
   const parts: CommittedPart[] = [...result.parts];
-  await catalog.commitTask(runId, parts, committed, failed);
+  const replaced = committed.filter((o) => changed.has(o.uri)).map((o) => o.uri);
+  await catalog.commitTask({
+    runId,
+    parts,
+    objects: committed,
+    failures: failed,
+    replaced,
+    stagingDir: `${task.stagingDir}-rewrite`,
+    partPrefix: `${task.partPrefix}-rewrite`,
+  });
+  progress.replaced += replaced.length;
   for (const f of failed) options.onObjectError?.(f.uri, f.reason);
   progress.objectsDone += result.outcomes.length;
   progress.bytesDone += objects.reduce((n, o) => n + o.size, 0);

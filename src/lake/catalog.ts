@@ -5,7 +5,7 @@
  * cannot open it while one runs. Queries never open it — they read `events/` only.
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   type DuckDBAppender,
@@ -15,6 +15,7 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { CtlakeError, LakeBusyError, firstLine } from '../errors.js';
+import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
 import type { LakeLayout } from './layout.js';
 
@@ -45,6 +46,18 @@ export interface CommittedPart {
   readonly lakePath: string;
   readonly rows: number;
   readonly bytes: number;
+}
+
+export interface TaskCommit {
+  readonly runId: number;
+  readonly parts: readonly CommittedPart[];
+  readonly objects: readonly CommittedObject[];
+  readonly failures: readonly FailedObject[];
+  /** URIs among `objects` whose earlier version's rows must go. */
+  readonly replaced: readonly string[];
+  /** Where rewritten parts are staged, and their file name prefix. */
+  readonly stagingDir: string;
+  readonly partPrefix: string;
 }
 
 export interface RunTotals {
@@ -102,13 +115,31 @@ export class Catalog {
 
   /**
    * Brings the lake to a consistent state after a crash: parts the catalog committed but never
-   * moved into place are moved now; anything else left in staging was never committed and goes.
+   * moved into place are moved now, parts it retired are deleted, and anything else left in
+   * staging was never committed and goes.
    */
   async #recover(): Promise<void> {
-    const pending = await this.#rows(`SELECT part, staged FROM parts WHERE state = 'pending'`);
-    for (const row of pending) {
+    await this.#settleParts();
+    await rm(this.#layout.stagingDir, { recursive: true, force: true });
+    await this.#connection.run(
+      `UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, now()::TIMESTAMP) WHERE status = 'running'`,
+    );
+  }
+
+  /**
+   * Makes the files match the committed catalog: pending parts are renamed into events/ and
+   * become live, retired parts are deleted. Idempotent, so a crash at any point is resumed by
+   * running it again.
+   */
+  async #settleParts(): Promise<void> {
+    const rows = await this.#rows(`SELECT part, staged, state FROM parts WHERE state <> 'live' ORDER BY state`);
+    for (const row of rows) {
       const part = String(row['part']);
       const finalPath = path.join(this.#layout.eventsDir, part);
+      if (row['state'] === 'retired') {
+        await rm(finalPath, { force: true });
+        continue;
+      }
       if (!existsSync(finalPath)) {
         const staged = String(row['staged']);
         if (!existsSync(staged)) {
@@ -121,11 +152,49 @@ export class Catalog {
         await rename(staged, finalPath);
       }
     }
-    if (pending.length > 0) await this.#connection.run(`UPDATE parts SET state = 'live', staged = NULL WHERE state = 'pending'`);
-    await rm(this.#layout.stagingDir, { recursive: true, force: true });
-    await this.#connection.run(
-      `UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, now()::TIMESTAMP) WHERE status = 'running'`,
+    if (rows.length > 0) {
+      await this.#connection.run(`DELETE FROM parts WHERE state = 'retired'`);
+      await this.#connection.run(`UPDATE parts SET state = 'live', staged = NULL WHERE state = 'pending'`);
+    }
+  }
+
+  /**
+   * For objects read again because their version changed: stages a copy of every live part that
+   * holds their old rows, without those rows. Returns the parts to retire and the replacements.
+   */
+  async #stageRewrites(
+    replaced: readonly string[],
+    stagingDir: string,
+    partPrefix: string,
+  ): Promise<{ retire: string[]; add: CommittedPart[] }> {
+    if (replaced.length === 0) return { retire: [], add: [] };
+    const glob = path.join(this.#layout.eventsDir, '**', '*.parquet');
+    if (!existsSync(this.#layout.eventsDir)) return { retire: [], add: [] };
+    const list = `[${replaced.map(sqlString).join(', ')}]`;
+    const holding = await this.#rows(
+      `SELECT DISTINCT filename FROM read_parquet(${sqlString(glob)}, filename = true) WHERE list_contains(${list}, "sourceObject")`,
     );
+    const retire: string[] = [];
+    const add: CommittedPart[] = [];
+    for (const [n, row] of holding.entries()) {
+      const file = String(row['filename']);
+      const lakePath = path.relative(this.#layout.eventsDir, file);
+      retire.push(lakePath);
+      const staged = path.join(stagingDir, `${partPrefix}-${n}.parquet`);
+      await mkdir(stagingDir, { recursive: true });
+      await this.#connection.run(
+        `COPY (SELECT * FROM read_parquet(${sqlString(file)}) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      const counted = await this.#rows(`SELECT count(*) AS n FROM read_parquet(${sqlString(staged)})`);
+      const rows = Number(counted[0]?.['n'] ?? 0);
+      if (rows === 0) {
+        await rm(staged, { force: true });
+        continue;
+      }
+      const newPath = path.join(path.dirname(lakePath), path.basename(staged));
+      add.push({ stagedPath: staged, lakePath: newPath, rows, bytes: statSync(staged).size });
+    }
+    return { retire, add };
   }
 
   async knownObjects(): Promise<Map<string, CatalogedObject>> {
@@ -155,18 +224,20 @@ export class Catalog {
   /**
    * Records a finished task in one transaction, then moves its parts into `events/`. A crash
    * before COMMIT loses nothing (the objects are simply not in the catalog and are read again);
-   * a crash after it is rolled forward by `#recover`.
+   * a crash after it is rolled forward by `#recover`. Objects in `replaced` had rows from an
+   * earlier version: the parts holding those rows are rewritten without them in the same commit.
    */
-  async commitTask(
-    runId: number,
-    parts: readonly CommittedPart[],
-    objects: readonly CommittedObject[],
-    failures: readonly FailedObject[],
-  ): Promise<void> {
+  async commitTask(task: TaskCommit): Promise<void> {
+    const { runId, objects, failures } = task;
     const c = this.#connection;
+    const rewrites = await this.#stageRewrites(task.replaced, task.stagingDir, task.partPrefix);
+    const parts = [...task.parts, ...rewrites.add];
     const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     await c.run('BEGIN TRANSACTION');
     try {
+      for (const part of rewrites.retire) {
+        await c.run(`UPDATE parts SET state = 'retired' WHERE part = $1`, [part]);
+      }
       await this.#append('new_parts', parts, (a, p) => {
         a.appendVarchar(p.lakePath);
         a.appendInteger(runId);
@@ -198,14 +269,7 @@ export class Catalog {
       await c.run('ROLLBACK');
       throw error;
     }
-    for (const part of parts) {
-      const finalPath = path.join(this.#layout.eventsDir, part.lakePath);
-      await mkdir(path.dirname(finalPath), { recursive: true });
-      await rename(part.stagedPath, finalPath);
-    }
-    if (parts.length > 0) {
-      await c.run(`UPDATE parts SET state = 'live', staged = NULL WHERE run_id = $1 AND state = 'pending'`, [runId]);
-    }
+    await this.#settleParts();
   }
 
   async #append<T>(table: string, rows: readonly T[], appendRow: (a: DuckDBAppender, row: T) => void): Promise<void> {
