@@ -58,7 +58,14 @@ async function prepareObject(object: TaskObject, scratch: ScratchFile): Promise<
 }
 
 function stripDuckDBPrefix(message: string): string {
-  return message.replace(/^[A-Za-z ]+ Error: /, '');
+  return message.replace(/^[A-Za-z ]+ Error: /, '').replace(/\s+Input: .*$/, '');
+}
+
+/** DuckDB's "Malformed JSON at byte 14 of input: invalid literal." → "invalid literal at byte 14". */
+function jsonErrorDetail(message: string): string {
+  const stripped = stripDuckDBPrefix(message);
+  const match = /^Malformed JSON at byte (\d+) of input: (.*?)\.?$/.exec(stripped);
+  return match ? `${match[2] ?? ''} at byte ${match[1] ?? ''}` : stripped;
 }
 
 /**
@@ -83,7 +90,7 @@ async function isolateBadObjects(
     try {
       await connection.run(parseRecordStatement(file, index, record));
     } catch (error) {
-      detail = stripDuckDBPrefix(firstLine(error));
+      detail = jsonErrorDetail(firstLine(error));
     }
     await reject(index, `record ${record} is not valid JSON (${detail})`);
     found++;

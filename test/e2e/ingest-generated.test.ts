@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
+import { ctlake, queryRows, tempDir } from '../util/cli.js';
+
+const END = new Date('2026-11-20T12:00:00Z');
+
+describe('ingest of a generated archive in CloudTrail S3 layout', () => {
+  const dir = tempDir('gen');
+  const archive = path.join(dir, 'archive');
+  const lake = path.join(dir, 'lake');
+  let manifest: ArchiveManifest;
+  let first: { code: number | null; stderr: string };
+
+  beforeAll(async () => {
+    manifest = await generateArchive({ outDir: archive, events: 30_000, seed: 7, end: END, days: 3 });
+    first = await ctlake(['ingest', archive, '--lake', lake, '--workers', '2']);
+  });
+
+  it('ingests every log and Insight event and skips digest files', async () => {
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`${manifest.events + manifest.insightEvents} events`);
+    expect(first.stderr).toContain(`${manifest.digestFiles} digest files skipped`);
+    const [row] = await queryRows(
+      lake,
+      `SELECT count(*) AS n, count(DISTINCT ("sourceObject", "recordIndex")) AS keys, count("eventTime") AS timed,
+              count(*) FILTER (WHERE "eventType" = 'AwsCloudTrailInsight') AS insights,
+              count(*) FILTER (WHERE "sourceObject" LIKE '%CloudTrail-Digest%') AS digest_rows
+       FROM cloudtrail`,
+    );
+    expect(row).toEqual({
+      n: manifest.events + manifest.insightEvents,
+      keys: manifest.events + manifest.insightEvents,
+      timed: manifest.events + manifest.insightEvents,
+      insights: manifest.insightEvents,
+      digest_rows: 0,
+    });
+  });
+
+  it('adds nothing when run again', async () => {
+    const again = await ctlake(['ingest', archive, '--lake', lake]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/ingested: 0 objects, 0 events/);
+    const [row] = await queryRows(lake, 'SELECT count(*) AS n FROM cloudtrail');
+    expect(row?.['n']).toBe(manifest.events + manifest.insightEvents);
+  });
+
+  it('counts what the generator wrote, per event source and name', async () => {
+    const rows = await queryRows(
+      lake,
+      `SELECT "eventSource" || ' ' || "eventName" AS k, count(*) AS n FROM cloudtrail
+       WHERE "eventType" <> 'AwsCloudTrailInsight' GROUP BY 1`,
+    );
+    expect(Object.fromEntries(rows.map((r) => [r['k'], r['n']]))).toEqual(manifest.counts);
+  });
+
+  it('keeps GenAI data events with their identities, parameters and resources', async () => {
+    const planted = manifest.planted.filter((p) => p.eventName === 'StartCodeAnalysis');
+    const rows = await queryRows(
+      lake,
+      `SELECT "userIdentity".onbehalfof.userid AS user_id, count(*) AS n FROM cloudtrail
+       WHERE "eventName" = 'StartCodeAnalysis' GROUP BY 1 ORDER BY 1`,
+    );
+    const expected = new Map<string, number>();
+    for (const p of planted) expected.set(p.userId ?? '', (expected.get(p.userId ?? '') ?? 0) + 1);
+    expect(rows).toEqual([...expected].sort().map(([user_id, n]) => ({ user_id, n })));
+    const [agent] = await queryRows(
+      lake,
+      `SELECT map_extract_value("requestParameters", 'agentId') AS agent, "resources"[1].type AS type
+       FROM cloudtrail WHERE "eventName" = 'InvokeAgent' LIMIT 1`,
+    );
+    expect(agent).toEqual({ agent: 'AGENT0EC2P', type: 'AWS::Bedrock::AgentAlias' });
+  });
+
+  it('keeps fields the schema does not know in eventJson', async () => {
+    const rows = await queryRows(
+      lake,
+      `SELECT "eventJson" FROM cloudtrail WHERE "eventJson" LIKE '%"eventOrigin"%' LIMIT 3`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(JSON.parse(String(r['eventJson']))).toHaveProperty('eventOrigin.futureField', true);
+  });
+
+  it('writes Hive-partitioned zstd Parquet and a catalog', async () => {
+    const parts = await queryRows(lake, `SELECT count(DISTINCT "sourceObject") AS objects FROM cloudtrail`);
+    expect(parts[0]?.['objects']).toBe(manifest.logFiles + manifest.insightFiles);
+    expect(readFileSync(path.join(lake, 'catalog.duckdb')).length).toBeGreaterThan(0);
+  });
+
+  it('prints json, ndjson and csv', async () => {
+    const sql = `SELECT "eventTime", "eventName", "userIdentity".type AS t FROM cloudtrail ORDER BY "eventTime", "eventID" LIMIT 2`;
+    const json = await ctlake(['query', '--lake', lake, '--format', 'json', sql]);
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    expect(rows).toHaveLength(2);
+    expect(String(rows[0]?.['eventTime'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    const ndjson = await ctlake(['query', '--lake', lake, '--format', 'ndjson', sql]);
+    expect(ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(rows);
+    const csv = await ctlake(['query', '--lake', lake, '--format', 'csv', sql]);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('eventTime,eventName,t');
+    expect(lines).toHaveLength(3);
+  });
+});

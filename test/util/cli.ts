@@ -1,0 +1,61 @@
+/**
+ * Drives the built CLI (`bin/ctlake.js` → `dist/`) as a user would: a child process, its exit
+ * status, stdout and stderr.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = path.join(REPO_ROOT, 'bin', 'ctlake.js');
+export const SHARED_DIR = path.resolve(REPO_ROOT, '..', 'shared');
+export const REAL_CORPUS = path.join(SHARED_DIR, 'corpus', 'real');
+export const HAS_SHARED = existsSync(REAL_CORPUS);
+/** The one-line reason tests needing ../shared give when it is absent (a user's clone). */
+export const NO_SHARED_REASON = `../shared/corpus not found beside the repository (${SHARED_DIR}); CI provides it`;
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  if (!existsSync(path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the end-to-end tests');
+  }
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function finished(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function ctlake(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return finished(startCli(args, options));
+}
+
+/** Runs a query and returns its rows (`--format json`). */
+export async function queryRows(lake: string, sql: string): Promise<Record<string, unknown>[]> {
+  const result = await ctlake(['query', '--lake', lake, '--format', 'json', sql]);
+  if (result.code !== 0) throw new Error(`query failed (${String(result.code)}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>[];
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `ctlake-${prefix}-`));
+}
