@@ -54,9 +54,6 @@ export class LakeBusyError extends CtlakeError {
 /** A user query was refused by the sandbox or failed in DuckDB. */
 export class QueryError extends CtlakeError {
   override readonly name = 'QueryError';
-  constructor(code: 'QUERY_REFUSED' | 'QUERY_FAILED', message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
 }
 
 /** The first line of an error's message: DuckDB messages carry context lines users don't need. */

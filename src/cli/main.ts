@@ -35,7 +35,10 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
   let interrupts = 0;
   const onSigint = (): void => {
     interrupts++;
-    if (interrupts === 1) process.stderr.write('\nctlake: interrupted, stopping workers and committing what is done…\n');
+    if (interrupts === 1)
+      process.stderr.write(
+        '\nctlake: interrupted, stopping workers and committing what is done…\n',
+      );
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -78,7 +81,9 @@ async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Prom
   const sql =
     flags.file !== undefined
       ? await readFile(flags.file, 'utf8').catch((error: unknown) => {
-          throw new UsageError(`cannot read --file ${flags.file ?? ''}: ${(error as Error).message}`);
+          throw new UsageError(
+            `cannot read --file ${flags.file ?? ''}: ${(error as Error).message}`,
+          );
         })
       : (sqlArg ?? '');
   await runQuery({ lakeDir: flags.lake, sql, format: flags.format }, process.stdout);
@@ -87,20 +92,31 @@ async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Prom
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ctlake')
-    .description('CloudTrail Lake, offline: ingest CloudTrail archives into a local lake and query them')
+    .description(
+      'CloudTrail Lake, offline: ingest CloudTrail archives into a local lake and query them',
+    )
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) })
+    .configureOutput({
+      outputError: (text, write) => {
+        write(text);
+      },
+    })
     .showSuggestionAfterError();
 
-  const lakeOption = (): Option => new Option('--lake <dir>', 'lake directory').default(DEFAULT_LAKE_DIR);
+  const lakeOption = (): Option =>
+    new Option('--lake <dir>', 'lake directory').default(DEFAULT_LAKE_DIR);
 
   program
     .command('ingest')
-    .description('read CloudTrail log files (.json.gz / .json) from directories, files or globs into the lake')
+    .description(
+      'read CloudTrail log files (.json.gz / .json) from directories, files or globs into the lake',
+    )
     .argument('<source...>', 'directories (searched recursively), files or glob patterns')
     .addOption(lakeOption())
     .addOption(
-      new Option('--workers <n>', 'worker threads').argParser(positiveInt).default(os.availableParallelism()),
+      new Option('--workers <n>', 'worker threads')
+        .argParser(positiveInt)
+        .default(os.availableParallelism()),
     )
     .option('--quiet', 'no progress bar')
     .action(async (sources: string[], flags: IngestFlags) => {
@@ -112,7 +128,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('run SQL on the lake; the event table is `cloudtrail`')
     .argument('[sql]', 'the SQL text')
     .addOption(lakeOption())
-    .addOption(new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'),
+    )
     .option('--file <file>', 'read the SQL from a file')
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
@@ -121,11 +139,13 @@ function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let code = EXIT_OK;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => {
+    code = c;
+  });
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -135,7 +155,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`ctlake: ${error.message}\n`);
       return error.code === 'USAGE' ? EXIT_USAGE : EXIT_INPUT_FAILED;
     }
-    process.stderr.write(`ctlake: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `ctlake: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT_INPUT_FAILED;
   }
 }

@@ -15,7 +15,8 @@ export class IngestProgressBar {
     this.#bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
-        format: '{bar} {percentage}% | {value}/{total} objects | {events} events | {rate} MB/s | ETA {eta_formatted}',
+        format:
+          '{bar} {percentage}% | {value}/{total} objects | {events} events | {rate} MB/s | ETA {eta_formatted}',
         etaBuffer: 20,
         hideCursor: true,
         clearOnComplete: true,

@@ -48,5 +48,7 @@ function gzipReason(error: unknown, maxBytes: number): string {
     return `corrupt gzip data (${detail})`;
   }
   const errno = (error as { errno?: number }).errno;
-  return errno === zlibConstants.Z_MEM_ERROR ? 'out of memory while decompressing' : `gzip error: ${String(error)}`;
+  return errno === zlibConstants.Z_MEM_ERROR
+    ? 'out of memory while decompressing'
+    : `gzip error: ${String(error)}`;
 }

@@ -6,8 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Catalog, type CommittedObject, type CommittedPart, type FailedObject } from '../lake/catalog.js';
+import {
+  Catalog,
+  type CommittedObject,
+  type CommittedPart,
+  type FailedObject,
+} from '../lake/catalog.js';
 import { lakeLayout } from '../lake/layout.js';
+import { firstLine } from '../errors.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
@@ -32,7 +38,12 @@ export interface IngestOptions {
   readonly batchLimits?: BatchLimits;
   /** DuckDB memory limit per worker. */
   readonly workerMemoryLimit?: string;
-  readonly onPlanned?: (plan: { todo: number; unchanged: number; digests: number; bytes: number }) => void;
+  readonly onPlanned?: (plan: {
+    todo: number;
+    unchanged: number;
+    digests: number;
+    bytes: number;
+  }) => void;
   readonly onProgress?: (progress: IngestProgress) => void;
   readonly onObjectError?: (uri: string, reason: string) => void;
 }
@@ -54,7 +65,10 @@ async function makeScratchRoot(): Promise<string> {
   return mkdtemp(path.join(base, 'ctlake-'));
 }
 
-async function listAll(sources: readonly TrailSource[], signal?: AbortSignal): Promise<TrailObject[]> {
+async function listAll(
+  sources: readonly TrailSource[],
+  signal?: AbortSignal,
+): Promise<TrailObject[]> {
   const all: TrailObject[] = [];
   for (const source of sources) {
     for await (const object of source.list(signal)) all.push(object);
@@ -70,17 +84,35 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   try {
     const plan = planIngest(listed, await catalog.knownObjects());
     const bytesTotal = plan.todo.reduce((n, o) => n + o.size, 0);
-    options.onPlanned?.({ todo: plan.todo.length, unchanged: plan.unchanged, digests: plan.digests, bytes: bytesTotal });
+    options.onPlanned?.({
+      todo: plan.todo.length,
+      unchanged: plan.unchanged,
+      digests: plan.digests,
+      bytes: bytesTotal,
+    });
     const runId = await catalog.beginRun(options.sources.map((s) => s.description).join(' '));
-    const progress = { objectsDone: 0, objectsTotal: plan.todo.length, bytesDone: 0, bytesTotal, events: 0, decodedBytes: 0, errors: 0, replaced: 0 };
+    const progress = {
+      objectsDone: 0,
+      objectsTotal: plan.todo.length,
+      bytesDone: 0,
+      bytesTotal,
+      events: 0,
+      decodedBytes: 0,
+      errors: 0,
+      replaced: 0,
+    };
     const changed = new Set(plan.changed.map((o) => o.uri));
     const interrupted = await runBatches(options, catalog, runId, plan.todo, changed, progress);
-    await catalog.finishRun(runId, interrupted ? 'interrupted' : progress.errors > 0 ? 'failed' : 'done', {
-      objects: progress.objectsDone,
-      events: progress.events,
-      bytes: progress.bytesDone,
-      errors: progress.errors,
-    });
+    await catalog.finishRun(
+      runId,
+      interrupted ? 'interrupted' : progress.errors > 0 ? 'failed' : 'done',
+      {
+        objects: progress.objectsDone,
+        events: progress.events,
+        bytes: progress.bytesDone,
+        errors: progress.errors,
+      },
+    );
     return {
       ...progress,
       runId,
@@ -94,7 +126,9 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   }
 }
 
-type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] } & { replaced: number };
+type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K] } & {
+  replaced: number;
+};
 
 async function runBatches(
   options: IngestOptions,
@@ -118,7 +152,7 @@ async function runBatches(
   const scratchRoot = await makeScratchRoot();
   const pool = new IngestPool(Math.max(1, Math.min(options.workers, batches.length)));
   let commits = Promise.resolve();
-  let commitError: unknown;
+  let commitError: Error | undefined;
   const inFlight = new Set<Promise<void>>();
   try {
     for (let taskId = 0; taskId < batches.length; taskId++) {
@@ -142,7 +176,7 @@ async function runBatches(
             try {
               await commitResult(catalog, task, runId, objects, changed, result, progress, options);
             } catch (error) {
-              commitError = error;
+              commitError = error instanceof Error ? error : new Error(firstLine(error));
               Atomics.store(flag, 0, 1);
             }
           });
@@ -165,10 +199,15 @@ async function runBatches(
 }
 
 function failedTask(task: IngestTask, error: unknown): TaskResult {
-  const reason = `internal error: ${error instanceof Error ? error.message.split('\n', 1)[0] ?? '' : String(error)}`;
+  const reason = `internal error: ${error instanceof Error ? (error.message.split('\n', 1)[0] ?? '') : String(error)}`;
   return {
     taskId: task.taskId,
-    outcomes: task.objects.map((o) => ({ index: o.index, events: 0, decodedBytes: 0, error: reason })),
+    outcomes: task.objects.map((o) => ({
+      index: o.index,
+      events: 0,
+      decodedBytes: 0,
+      error: reason,
+    })),
     parts: [],
     aborted: false,
   };
@@ -190,9 +229,20 @@ async function commitResult(
     const object = objects[outcome.index];
     if (!object) continue;
     if (outcome.error !== undefined) {
-      failed.push({ uri: object.uri, size: object.size, version: object.version, reason: outcome.error });
+      failed.push({
+        uri: object.uri,
+        size: object.size,
+        version: object.version,
+        reason: outcome.error,
+      });
     } else {
-      committed.push({ uri: object.uri, size: object.size, version: object.version, kind: object.key.kind, events: outcome.events });
+      committed.push({
+        uri: object.uri,
+        size: object.size,
+        version: object.version,
+        kind: object.key.kind,
+        events: outcome.events,
+      });
     }
   }
   const parts: CommittedPart[] = [...result.parts];

@@ -4,7 +4,12 @@
  * spliced into this SQL.
  */
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
-import { quoteIdent, recordProjection, recordTransformSpec, sqlString } from '../schema/transform.js';
+import {
+  quoteIdent,
+  recordProjection,
+  recordTransformSpec,
+  sqlString,
+} from '../schema/transform.js';
 import { FIELD_SEPARATOR } from './scratch-file.js';
 
 /** Temp table of the task's objects still to be written: index in the task → URI. */
@@ -92,7 +97,11 @@ GROUP BY object_index`;
 }
 
 /** Parses one record strictly, to get DuckDB's reason for rejecting it. */
-export function parseRecordStatement(file: string, objectIndex: number, recordIndex: number): string {
+export function parseRecordStatement(
+  file: string,
+  objectIndex: number,
+  recordIndex: number,
+): string {
   return `SELECT json(json) FROM ${readScratch(file)}
 WHERE object_index = ${Math.trunc(objectIndex)} AND record_index = ${Math.trunc(recordIndex)}`;
 }

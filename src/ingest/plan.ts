@@ -60,7 +60,10 @@ export function batchObjects<T extends { readonly size: number }>(
   let current: T[] = [];
   let bytes = 0;
   for (const object of objects) {
-    if (current.length > 0 && (bytes + object.size > limits.maxBytes || current.length >= limits.maxObjects)) {
+    if (
+      current.length > 0 &&
+      (bytes + object.size > limits.maxBytes || current.length >= limits.maxObjects)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;

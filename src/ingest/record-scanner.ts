@@ -135,7 +135,8 @@ function describeTopLevel(c: number | undefined): string {
 export function scanRecords(buf: Buffer): RecordRanges {
   // 0x01 is the worker's scratch-file separator; JSON allows no raw control characters at all.
   const control = buf.indexOf(0x01);
-  if (control >= 0) throw new LogShapeError(`invalid JSON: raw control character 0x01 at byte ${control}`);
+  if (control >= 0)
+    throw new LogShapeError(`invalid JSON: raw control character 0x01 at byte ${control}`);
   const cur = new Cursor(buf);
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) cur.pos = 3;
   const first = cur.skipSpace();

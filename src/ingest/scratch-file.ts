@@ -40,7 +40,16 @@ export class ScratchFile {
     const objectField = String(objectIndex);
     let size = 0;
     for (let i = 0; i < count; i++) {
-      size += objectField.length + 1 + CHECKSUM_HEX_LENGTH + 1 + String(i).length + 1 + (ends[i] ?? 0) - (starts[i] ?? 0) + 1;
+      size +=
+        objectField.length +
+        1 +
+        CHECKSUM_HEX_LENGTH +
+        1 +
+        String(i).length +
+        1 +
+        (ends[i] ?? 0) -
+        (starts[i] ?? 0) +
+        1;
     }
     const out = Buffer.allocUnsafe(size);
     let at = 0;

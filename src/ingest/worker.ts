@@ -42,7 +42,12 @@ async function prepareObject(object: TaskObject, scratch: ScratchFile): Promise<
   try {
     bytes = await fetchObjectBytes(object.location);
   } catch (error) {
-    return { index: object.index, events: 0, decodedBytes: 0, error: `cannot read: ${firstLine(error)}` };
+    return {
+      index: object.index,
+      events: 0,
+      decodedBytes: 0,
+      error: `cannot read: ${firstLine(error)}`,
+    };
   }
   try {
     const doc = decodeObjectBytes(bytes);
@@ -128,7 +133,7 @@ async function writeParts(
   const reader = await connection.runAndReadAll(stagedPartsStatement(task.stagingDir));
   return Promise.all(
     reader.getRowObjectsJS().map(async (row) => {
-      const stagedPath = String(row['file_name']);
+      const stagedPath = row['file_name'] as string;
       return {
         stagedPath,
         lakePath: path.relative(task.stagingDir, stagedPath),
@@ -151,7 +156,10 @@ async function withDatabase<T>(
     if (isAborted(flag)) connection.interrupt();
   }, ABORT_POLL_MS);
   try {
-    for (const statement of workerSetupStatements(task.memoryLimit, path.join(task.scratchDir, 'duckdb-tmp'))) {
+    for (const statement of workerSetupStatements(
+      task.memoryLimit,
+      path.join(task.scratchDir, 'duckdb-tmp'),
+    )) {
       await connection.run(statement);
     }
     const appender = await connection.createAppender(BATCH_OBJECTS_TABLE, 'main', 'temp');
@@ -191,11 +199,18 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
     const parts =
       scratch.lines === 0
         ? []
-        : await withDatabase(task, flag, (connection) => writeParts(connection, task, scratch.path, flag, outcomes));
-    const expected = [...outcomes.values()].reduce((n, o) => n + (o.error === undefined ? o.events : 0), 0);
+        : await withDatabase(task, flag, (connection) =>
+            writeParts(connection, task, scratch.path, flag, outcomes),
+          );
+    const expected = [...outcomes.values()].reduce(
+      (n, o) => n + (o.error === undefined ? o.events : 0),
+      0,
+    );
     const written = parts.reduce((n, p) => n + p.rows, 0);
     if (expected !== written) {
-      throw new Error(`internal error: task ${task.taskId} read ${expected} records but wrote ${written} rows`);
+      throw new Error(
+        `internal error: task ${task.taskId} read ${expected} records but wrote ${written} rows`,
+      );
     }
     return { taskId: task.taskId, outcomes: [...outcomes.values()], parts, aborted: false };
   } catch (error) {

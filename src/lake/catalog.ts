@@ -91,10 +91,15 @@ export class Catalog {
     try {
       instance = await DuckDBInstance.create(layout.catalogPath, { threads: '1' });
     } catch (error) {
-      if (isLockError(error)) throw new LakeBusyError(layout.root, firstLine(error), { cause: error });
-      throw new CtlakeError('LAKE_INVALID', `cannot open ${layout.catalogPath}: ${firstLine(error)}`, {
-        cause: error,
-      });
+      if (isLockError(error))
+        throw new LakeBusyError(layout.root, firstLine(error), { cause: error });
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `cannot open ${layout.catalogPath}: ${firstLine(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     const connection = await instance.connect();
     await connection.run(readPackageFile('sql', 'catalog', 'schema.sql'));
@@ -132,7 +137,9 @@ export class Catalog {
    * running it again.
    */
   async #settleParts(): Promise<void> {
-    const rows = await this.#rows(`SELECT part, staged, state FROM parts WHERE state <> 'live' ORDER BY state`);
+    const rows = await this.#rows(
+      `SELECT part, staged, state FROM parts WHERE state <> 'live' ORDER BY state`,
+    );
     for (const row of rows) {
       const part = String(row['part']);
       const finalPath = path.join(this.#layout.eventsDir, part);
@@ -154,7 +161,9 @@ export class Catalog {
     }
     if (rows.length > 0) {
       await this.#connection.run(`DELETE FROM parts WHERE state = 'retired'`);
-      await this.#connection.run(`UPDATE parts SET state = 'live', staged = NULL WHERE state = 'pending'`);
+      await this.#connection.run(
+        `UPDATE parts SET state = 'live', staged = NULL WHERE state = 'pending'`,
+      );
     }
   }
 
@@ -185,7 +194,9 @@ export class Catalog {
       await this.#connection.run(
         `COPY (SELECT * FROM read_parquet(${sqlString(file)}) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
       );
-      const counted = await this.#rows(`SELECT count(*) AS n FROM read_parquet(${sqlString(staged)})`);
+      const counted = await this.#rows(
+        `SELECT count(*) AS n FROM read_parquet(${sqlString(staged)})`,
+      );
       const rows = Number(counted[0]?.['n'] ?? 0);
       if (rows === 0) {
         await rm(staged, { force: true });
@@ -200,7 +211,10 @@ export class Catalog {
   async knownObjects(): Promise<Map<string, CatalogedObject>> {
     const rows = await this.#rows(`SELECT uri, version, events FROM objects`);
     return new Map(
-      rows.map((r) => [String(r['uri']), { version: String(r['version']), events: Number(r['events']) }]),
+      rows.map((r) => [
+        String(r['uri']),
+        { version: String(r['version']), events: Number(r['events']) },
+      ]),
     );
   }
 
@@ -272,7 +286,11 @@ export class Catalog {
     await this.#settleParts();
   }
 
-  async #append<T>(table: string, rows: readonly T[], appendRow: (a: DuckDBAppender, row: T) => void): Promise<void> {
+  async #append<T>(
+    table: string,
+    rows: readonly T[],
+    appendRow: (a: DuckDBAppender, row: T) => void,
+  ): Promise<void> {
     if (rows.length === 0) return;
     const appender = await this.#connection.createAppender(table, 'main', 'temp');
     for (const row of rows) {

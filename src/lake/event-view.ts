@@ -21,7 +21,9 @@ export function eventPartsGlob(eventsDir: string): string {
 export function createEventViewStatement(eventsDir: string): string {
   const columns = eventTableColumns();
   if (!hasParts(eventsDir)) {
-    const nulls = columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quoteIdent(c.name)}`).join(', ');
+    const nulls = columns
+      .map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quoteIdent(c.name)}`)
+      .join(', ');
     return `CREATE OR REPLACE TEMP VIEW ${EVENT_VIEW} AS SELECT ${nulls} WHERE false`;
   }
   const names = columns.map((c) => quoteIdent(c.name)).join(', ');

@@ -94,14 +94,19 @@ async function writeTable(result: ResultStream, out: Writable): Promise<number> 
   const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|\n';
   let text = line(result.columns) + rule;
   for (const r of shown) text += line(r);
-  const note = rows > TABLE_ROW_LIMIT ? `, first ${TABLE_ROW_LIMIT} shown; use --format csv for all` : '';
+  const note =
+    rows > TABLE_ROW_LIMIT ? `, first ${TABLE_ROW_LIMIT} shown; use --format csv for all` : '';
   text += `(${rows} row${rows === 1 ? '' : 's'}${note})\n`;
   await write(out, text);
   return rows;
 }
 
 /** Writes the whole result in `format`; returns the row count. */
-export function writeResult(format: OutputFormat, result: ResultStream, out: Writable): Promise<number> {
+export function writeResult(
+  format: OutputFormat,
+  result: ResultStream,
+  out: Writable,
+): Promise<number> {
   switch (format) {
     case 'table':
       return writeTable(result, out);

@@ -14,7 +14,8 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 const MICROS_PER_SECOND = 1_000_000n;
 
@@ -50,7 +51,8 @@ export function toJsonValue(value: DuckDBValue): JsonValue {
   }
   if (value instanceof DuckDBDateValue) return value.toString();
   if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(toJsonValue);
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue)
+    return value.items.map(toJsonValue);
   if (value instanceof DuckDBStructValue) {
     const out: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(value.entries)) out[k] = toJsonValue(v);

@@ -22,7 +22,10 @@ export class LakeDatabase {
   static async open(lakeDir: string): Promise<LakeDatabase> {
     const layout = lakeLayout(lakeDir);
     if (!existsSync(layout.root)) {
-      throw new CtlakeError('LAKE_INVALID', `no lake at ${layout.root} (run ctlake ingest first, or pass --lake)`);
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `no lake at ${layout.root} (run ctlake ingest first, or pass --lake)`,
+      );
     }
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();

@@ -21,7 +21,11 @@ export async function runQuery(request: QueryRequest, out: Writable): Promise<nu
     } catch (error) {
       throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
     }
-    return await writeResult(request.format, { columns: result.columnNames(), chunks: result.yieldRows() }, out);
+    return await writeResult(
+      request.format,
+      { columns: result.columnNames(), chunks: result.yieldRows() },
+      out,
+    );
   } finally {
     db.close();
   }

@@ -38,13 +38,7 @@ const struct = (...fields: Field[]): FieldType => ({ kind: 'struct', fields });
 const f = (name: string, type: FieldType = string, aliases?: readonly string[]): Field =>
   aliases ? { name, type, aliases } : { name, type };
 
-const sessionIssuer = struct(
-  f('type'),
-  f('principalId'),
-  f('arn'),
-  f('accountId'),
-  f('userName'),
-);
+const sessionIssuer = struct(f('type'), f('principalId'), f('arn'), f('accountId'), f('userName'));
 
 const sessionContext = struct(
   f('attributes', struct(f('creationDate', timestamp), f('mfaAuthenticated'))),
@@ -125,8 +119,16 @@ export const ADDED_COLUMNS = [
     sqlType: 'VARCHAR',
     doc: 'SHA-256 (hex) of the record bytes as read from the source object',
   },
-  { name: 'sourceObject', sqlType: 'VARCHAR', doc: 'the file path or s3:// URI the record came from' },
-  { name: 'recordIndex', sqlType: 'INTEGER', doc: 'the record position in its Records array (from 0)' },
+  {
+    name: 'sourceObject',
+    sqlType: 'VARCHAR',
+    doc: 'the file path or s3:// URI the record came from',
+  },
+  {
+    name: 'recordIndex',
+    sqlType: 'INTEGER',
+    doc: 'the record position in its Records array (from 0)',
+  },
 ] as const;
 
 /** The Hive partition key of the Parquet layout: the UTC day of eventTime. */

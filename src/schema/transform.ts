@@ -111,7 +111,10 @@ function project(expr: string, type: FieldType, depth: number): string {
         const candidates = (positions[i] ?? []).map((p) =>
           project(`struct_extract_at(${expr}, ${p})`, field.type, depth + 1),
         );
-        const value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+        const value =
+          candidates.length === 1
+            ? (candidates[0] ?? 'NULL')
+            : `coalesce(${candidates.join(', ')})`;
         return `${quoteIdent(field.name)} := ${value}`;
       });
       return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
@@ -136,7 +139,15 @@ function merge(preferred: string, fallback: string, type: FieldType): string {
 }
 
 /** Identity types that always carry a principalId in CloudTrail's own output. */
-const TYPES_WITH_PRINCIPAL_ID = ['IAMUser', 'AssumedRole', 'Root', 'FederatedUser', 'AWSAccount', 'SAMLUser', 'WebIdentityUser'];
+const TYPES_WITH_PRINCIPAL_ID = [
+  'IAMUser',
+  'AssumedRole',
+  'Root',
+  'FederatedUser',
+  'AWSAccount',
+  'SAMLUser',
+  'WebIdentityUser',
+];
 
 function userIdentityWithFallback(fast: string, json: string, type: FieldType): string {
   const lowerSpec = JSON.stringify({ userIdentity: specOf(type, 'lower') });
@@ -157,8 +168,11 @@ export function recordTransformSpec(): string {
 export function recordProjection(r: string, json: string): string {
   const positions = slotPositions(RECORD_FIELDS);
   return RECORD_FIELDS.map((field, i) => {
-    const candidates = (positions[i] ?? []).map((p) => project(`struct_extract_at(${r}, ${p})`, field.type, 0));
-    let value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+    const candidates = (positions[i] ?? []).map((p) =>
+      project(`struct_extract_at(${r}, ${p})`, field.type, 0),
+    );
+    let value =
+      candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
     if (field.name === 'userIdentity') value = userIdentityWithFallback(value, json, field.type);
     return `${value} AS ${quoteIdent(field.name)}`;
   }).join(',\n  ');
@@ -193,3 +207,9 @@ export function eventTableColumns(): { name: string; sqlType: string }[] {
 }
 
 export { PARTITION_COLUMN };
+
+/** The event table as DDL, one column per line: documentation, and checked against README. */
+export function eventTableDdl(): string {
+  const lines = eventTableColumns().map((c) => `  ${quoteIdent(c.name)} ${c.sqlType}`);
+  return `CREATE TABLE cloudtrail (\n${lines.join(',\n')}\n)`;
+}

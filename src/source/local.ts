@@ -50,7 +50,9 @@ export class LocalSource implements TrailSource {
       followSymbolicLinks: true,
       suppressErrors: false,
     }).catch((error: unknown) => {
-      throw new UsageError(`cannot read ${this.#spec}: ${(error as Error).message}`, { cause: error });
+      throw new UsageError(`cannot read ${this.#spec}: ${(error as Error).message}`, {
+        cause: error,
+      });
     });
     if (globbing && entries.length === 0) throw new UsageError(`no files match ${this.#spec}`);
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

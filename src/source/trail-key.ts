@@ -41,7 +41,8 @@ export function parseTrailKey(key: string): TrailKey {
   const orgId = ORG_ID.test(parts[i] ?? '') ? parts[i++] : undefined;
   const account = parts[i];
   const folderKind = KIND_BY_FOLDER[parts[i + 1] ?? ''];
-  if (account === undefined || folderKind === undefined) return { kind: kindFromFileName(fileName) };
+  if (account === undefined || folderKind === undefined)
+    return { kind: kindFromFileName(fileName) };
   const region = parts[i + 2];
   const [y, m, d] = [parts[i + 3], parts[i + 4], parts[i + 5]];
   const hasDay =

@@ -35,23 +35,57 @@ describe('bad input: every readable object is committed, every bad one named', (
   let first: { code: number | null; stderr: string };
 
   beforeAll(async () => {
-    const manifest = await generateArchive({ outDir: archive, events: 500, seed: 3, end: new Date('2026-01-01T00:00:00Z'), days: 1 });
+    const manifest = await generateArchive({
+      outDir: archive,
+      events: 500,
+      seed: 3,
+      end: new Date('2026-01-01T00:00:00Z'),
+      days: 1,
+    });
     goodEvents = manifest.events + manifest.insightEvents;
     mkdirSync(bad, { recursive: true });
     const rng = new Rng(99);
-    const write = (name: string, bytes: Buffer | string): void => writeFileSync(path.join(bad, name), bytes);
+    const write = (name: string, bytes: Buffer | string): void => {
+      writeFileSync(path.join(bad, name), bytes);
+    };
     write('truncated.json.gz', gzipSync(goodDoc).subarray(0, 40));
-    write('not-gzip.json.gz', Buffer.from(Array.from({ length: 512 }, () => rng.int(0, 255)).map((b, i) => (i === 0 ? 0x50 : b))));
+    write(
+      'not-gzip.json.gz',
+      Buffer.from(
+        Array.from({ length: 512 }, () => rng.int(0, 255)).map((b, i) => (i === 0 ? 0x50 : b)),
+      ),
+    );
     write('invalid-json.json.gz', gzipSync('{"Records":[{"a":1},{"eventName": tru}]}'));
     write('no-records.json.gz', gzipSync('{"records":[]}'));
     write('records-not-array.json.gz', gzipSync('{"Records":{"eventName":"x"}}'));
     write('record-not-object.json.gz', gzipSync('{"Records":[{"eventName":"ok"},42]}'));
     // Odd but valid: each must be ingested.
-    write('stub.json.gz', gzipSync(doc([{ eventSource: 'lambda.amazonaws.com', eventName: 'UpdateFunctionCode20150331v2', responseElements: { functionName: 'f' } }])));
-    write('unknown-fields.json.gz', gzipSync(doc([record(4, { brandNewField: { x: [1, 2] }, anotherOne: 'y' })])));
-    write('host-case.json.gz', gzipSync(doc([record(5, { requestParameters: { Host: 'A.example', host: 'a.example' } })])));
+    write(
+      'stub.json.gz',
+      gzipSync(
+        doc([
+          {
+            eventSource: 'lambda.amazonaws.com',
+            eventName: 'UpdateFunctionCode20150331v2',
+            responseElements: { functionName: 'f' },
+          },
+        ]),
+      ),
+    );
+    write(
+      'unknown-fields.json.gz',
+      gzipSync(doc([record(4, { brandNewField: { x: [1, 2] }, anotherOne: 'y' })])),
+    );
+    write(
+      'host-case.json.gz',
+      gzipSync(doc([record(5, { requestParameters: { Host: 'A.example', host: 'a.example' } })])),
+    );
     write('plain.json', goodDoc);
-    const big = Array.from({ length: 13_000 }, (_, i) => record(100 + i, { requestParameters: { key: 'k'.repeat(1200), bucketName: `b-${String(i % 7)}` } }));
+    const big = Array.from({ length: 13_000 }, (_, i) =>
+      record(100 + i, {
+        requestParameters: { key: 'k'.repeat(1200), bucketName: `b-${String(i % 7)}` },
+      }),
+    );
     const bigDoc = doc(big);
     expect(bigDoc.length).toBeGreaterThan(16 * 1024 * 1024);
     write('big.json.gz', gzipSync(bigDoc));
@@ -61,7 +95,10 @@ describe('bad input: every readable object is committed, every bad one named', (
 
   it('exits non-zero and names each bad object with its reason, one line each, no stack trace', () => {
     expect(first.code).toBe(1);
-    const lines = first.stderr.trim().split('\n').filter((l) => l.startsWith('ctlake: '));
+    const lines = first.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('ctlake: '));
     for (const [name, reason] of Object.entries(badReasons)) {
       const line = lines.find((l) => l.includes(`${path.join(bad, name)}: `));
       expect(line, name).toBeDefined();
@@ -73,20 +110,30 @@ describe('bad input: every readable object is committed, every bad one named', (
   });
 
   it('commits every readable object, odd shapes included', async () => {
-    const [row] = await queryRows(lake, `SELECT count(*) AS n, count(*) FILTER (WHERE "sourceObject" LIKE '%/odd/%') AS odd FROM cloudtrail`);
+    const [row] = await queryRows(
+      lake,
+      `SELECT count(*) AS n, count(*) FILTER (WHERE "sourceObject" LIKE '%/odd/%') AS odd FROM cloudtrail`,
+    );
     expect(row?.['n']).toBe(goodEvents);
-    const [host] = await queryRows(lake, `SELECT "requestParameters" AS p FROM cloudtrail WHERE "eventID" = 'id-5'`);
+    const [host] = await queryRows(
+      lake,
+      `SELECT "requestParameters" AS p FROM cloudtrail WHERE "eventID" = 'id-5'`,
+    );
     expect(host?.['p']).toEqual({ Host: 'A.example', host: 'a.example' });
   });
 
   it('records each failure in the catalog', async () => {
-    const instance = await DuckDBInstance.create(path.join(lake, 'catalog.duckdb'), { access_mode: 'READ_ONLY' });
+    const instance = await DuckDBInstance.create(path.join(lake, 'catalog.duckdb'), {
+      access_mode: 'READ_ONLY',
+    });
     const connection = await instance.connect();
     const reader = await connection.runAndReadAll(`SELECT uri, reason FROM errors ORDER BY uri`);
     const errors = reader.getRowObjectsJS();
     connection.closeSync();
     instance.closeSync();
-    expect(errors.map((e) => path.basename(String(e['uri']))).sort()).toEqual(Object.keys(badReasons).sort());
+    expect(errors.map((e) => path.basename(e['uri'] as string)).sort()).toEqual(
+      Object.keys(badReasons).sort(),
+    );
   });
 
   it('ingests just the fixed object on a re-run, and nothing twice', async () => {
@@ -95,7 +142,10 @@ describe('bad input: every readable object is committed, every bad one named', (
     expect(again.code).toBe(1);
     expect(again.stderr).not.toContain('truncated.json.gz');
     expect(again.stderr).toContain(`${Object.keys(badReasons).length} objects, 3 events`);
-    const [row] = await queryRows(lake, `SELECT count(*) AS n, count(DISTINCT ("sourceObject", "recordIndex")) AS keys FROM cloudtrail`);
+    const [row] = await queryRows(
+      lake,
+      `SELECT count(*) AS n, count(DISTINCT ("sourceObject", "recordIndex")) AS keys FROM cloudtrail`,
+    );
     expect(row).toEqual({ n: goodEvents + 3, keys: goodEvents + 3 });
   });
 });

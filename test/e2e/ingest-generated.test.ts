@@ -14,7 +14,13 @@ describe('ingest of a generated archive in CloudTrail S3 layout', () => {
   let first: { code: number | null; stderr: string };
 
   beforeAll(async () => {
-    manifest = await generateArchive({ outDir: archive, events: 30_000, seed: 7, end: END, days: 3 });
+    manifest = await generateArchive({
+      outDir: archive,
+      events: 30_000,
+      seed: 7,
+      end: END,
+      days: 3,
+    });
     first = await ctlake(['ingest', archive, '--lake', lake, '--workers', '2']);
   });
 
@@ -79,11 +85,15 @@ describe('ingest of a generated archive in CloudTrail S3 layout', () => {
       `SELECT "eventJson" FROM cloudtrail WHERE "eventJson" LIKE '%"eventOrigin"%' LIMIT 3`,
     );
     expect(rows.length).toBeGreaterThan(0);
-    for (const r of rows) expect(JSON.parse(String(r['eventJson']))).toHaveProperty('eventOrigin.futureField', true);
+    for (const r of rows)
+      expect(JSON.parse(String(r['eventJson']))).toHaveProperty('eventOrigin.futureField', true);
   });
 
   it('writes Hive-partitioned zstd Parquet and a catalog', async () => {
-    const parts = await queryRows(lake, `SELECT count(DISTINCT "sourceObject") AS objects FROM cloudtrail`);
+    const parts = await queryRows(
+      lake,
+      `SELECT count(DISTINCT "sourceObject") AS objects FROM cloudtrail`,
+    );
     expect(parts[0]?.['objects']).toBe(manifest.logFiles + manifest.insightFiles);
     expect(readFileSync(path.join(lake, 'catalog.duckdb')).length).toBeGreaterThan(0);
   });
@@ -95,7 +105,12 @@ describe('ingest of a generated archive in CloudTrail S3 layout', () => {
     expect(rows).toHaveLength(2);
     expect(String(rows[0]?.['eventTime'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     const ndjson = await ctlake(['query', '--lake', lake, '--format', 'ndjson', sql]);
-    expect(ndjson.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(rows);
+    expect(
+      ndjson.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(rows);
     const csv = await ctlake(['query', '--lake', lake, '--format', 'csv', sql]);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('eventTime,eventName,t');

@@ -8,7 +8,10 @@ import { catalogEvents, fingerprint, type LakeFingerprint } from '../util/lake-f
 
 function hasParts(lake: string): boolean {
   const events = path.join(lake, 'events');
-  return existsSync(events) && readdirSync(events, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+  return (
+    existsSync(events) &&
+    readdirSync(events, { recursive: true }).some((f) => String(f).endsWith('.parquet'))
+  );
 }
 
 /** Waits until the running ingest has committed its first part. */
@@ -26,7 +29,13 @@ describe('interrupted ingest: the lake stays consistent and a re-run completes i
   let reference: LakeFingerprint;
 
   beforeAll(async () => {
-    await generateArchive({ outDir: archive, events: 150_000, seed: 11, end: new Date('2026-06-01T00:00:00Z'), days: 2 });
+    await generateArchive({
+      outDir: archive,
+      events: 150_000,
+      seed: 11,
+      end: new Date('2026-06-01T00:00:00Z'),
+      days: 2,
+    });
     const lake = path.join(dir, 'reference');
     const clean = await ctlake(['ingest', archive, '--lake', lake]);
     expect(clean.code).toBe(0);

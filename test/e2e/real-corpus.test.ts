@@ -3,7 +3,14 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fg from 'fast-glob';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ctlake, HAS_SHARED, NO_SHARED_REASON, queryRows, REAL_CORPUS, tempDir } from '../util/cli.js';
+import {
+  ctlake,
+  HAS_SHARED,
+  NO_SHARED_REASON,
+  queryRows,
+  REAL_CORPUS,
+  tempDir,
+} from '../util/cli.js';
 
 interface Original {
   readonly file: string;
@@ -14,7 +21,9 @@ interface Original {
 function originals(): Original[] {
   const files = fg.sync('**/*.json.gz', { cwd: REAL_CORPUS, absolute: true }).sort();
   return files.flatMap((file) => {
-    const doc = JSON.parse(gunzipSync(readFileSync(file)).toString()) as { Records: Record<string, unknown>[] };
+    const doc = JSON.parse(gunzipSync(readFileSync(file)).toString()) as {
+      Records: Record<string, unknown>[];
+    };
     return doc.Records.map((record, index) => ({ file, index, record }));
   });
 }
@@ -42,7 +51,10 @@ describe.skipIf(!HAS_SHARED)('ingest of the real corpus (../shared/corpus/real)'
   });
 
   it('keeps every record JSON-equal in eventJson, at its source object and index', async () => {
-    const rows = await queryRows(lake, `SELECT "sourceObject" AS o, "recordIndex" AS i, "eventJson" AS j FROM cloudtrail`);
+    const rows = await queryRows(
+      lake,
+      `SELECT "sourceObject" AS o, "recordIndex" AS i, "eventJson" AS j FROM cloudtrail`,
+    );
     expect(rows).toHaveLength(549);
     const byKey = new Map(rows.map((r) => [`${String(r['o'])}#${String(r['i'])}`, String(r['j'])]));
     for (const { file, index, record } of expected) {
@@ -61,7 +73,9 @@ describe.skipIf(!HAS_SHARED)('ingest of the real corpus (../shared/corpus/real)'
     const unparsed = rows.filter((r) => r['t'] === null).map((r) => r['raw']);
     expect(unparsed.sort()).toEqual([...NOT_TIMES].sort());
     for (const r of rows.filter((x) => x['t'] !== null)) {
-      const raw = String(r['raw']).replace(' ', 'T').replace(/\+0000$/, 'Z');
+      const raw = String(r['raw'])
+        .replace(' ', 'T')
+        .replace(/\+0000$/, 'Z');
       const expectedMs = Date.parse(/Z$|[+-]\d\d:?\d\d$/.test(raw) ? raw : `${raw}Z`);
       expect(Date.parse(String(r['t'])), String(r['raw'])).toBe(expectedMs);
     }
@@ -88,10 +102,22 @@ describe.skipIf(!HAS_SHARED)('ingest of the real corpus (../shared/corpus/real)'
          count(*) FILTER (WHERE "eventSource" = 'bedrock.amazonaws.com') AS bedrock
        FROM cloudtrail`,
     );
-    const count = (pred: (r: Record<string, unknown>) => boolean): number => expected.filter((o) => pred(o.record)).length;
+    const count = (pred: (r: Record<string, unknown>) => boolean): number =>
+      expected.filter((o) => pred(o.record)).length;
     expect(row?.['insights']).toBe(count((r) => r['eventType'] === 'AwsCloudTrailInsight'));
-    expect(row?.['on_behalf']).toBe(count((r) => typeof (r['userIdentity'] as { onBehalfOf?: { userId?: string } } | undefined)?.onBehalfOf?.userId === 'string'));
-    expect(row?.['tls']).toBe(count((r) => typeof (r['tlsDetails'] as { tlsVersion?: string } | undefined)?.tlsVersion === 'string'));
+    expect(row?.['on_behalf']).toBe(
+      count(
+        (r) =>
+          typeof (r['userIdentity'] as { onBehalfOf?: { userId?: string } } | undefined)?.onBehalfOf
+            ?.userId === 'string',
+      ),
+    );
+    expect(row?.['tls']).toBe(
+      count(
+        (r) =>
+          typeof (r['tlsDetails'] as { tlsVersion?: string } | undefined)?.tlsVersion === 'string',
+      ),
+    );
     expect(row?.['bedrock']).toBe(count((r) => r['eventSource'] === 'bedrock.amazonaws.com'));
     expect(Number(row?.['with_arn'])).toBeGreaterThan(50);
   });

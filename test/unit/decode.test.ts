@@ -31,8 +31,16 @@ describe('decodeObjectBytes', () => {
 
   it.each([
     ['empty', Buffer.alloc(0), 'the file is empty'],
-    ['not gzip', Buffer.from('PK\u0003\u0004 zip bytes'), 'neither gzip nor JSON (the first bytes are not a gzip header or "{")'],
-    ['truncated gzip', gzipSync(doc).subarray(0, 20), 'truncated gzip data (unexpected end of file)'],
+    [
+      'not gzip',
+      Buffer.from('PK\u0003\u0004 zip bytes'),
+      'neither gzip nor JSON (the first bytes are not a gzip header or "{")',
+    ],
+    [
+      'truncated gzip',
+      gzipSync(doc).subarray(0, 20),
+      'truncated gzip data (unexpected end of file)',
+    ],
   ])('refuses %s', (_name, bytes, expected) => {
     expect(reason(bytes)).toBe(expected);
   });

@@ -3,7 +3,12 @@ import { batchObjects, planIngest } from '../../src/ingest/plan.js';
 import type { TrailObject } from '../../src/source/trail-object.js';
 import type { TrailObjectKind } from '../../src/source/trail-key.js';
 
-function object(uri: string, version = 'v1', kind: TrailObjectKind = 'log', size = 10): TrailObject {
+function object(
+  uri: string,
+  version = 'v1',
+  kind: TrailObjectKind = 'log',
+  size = 10,
+): TrailObject {
   return { uri, location: { kind: 'file', path: uri }, size, version, key: { kind } };
 }
 
@@ -27,7 +32,10 @@ describe('planIngest', () => {
 describe('batchObjects', () => {
   it('cuts batches by bytes and count, keeping order; an oversized object goes alone', () => {
     const sizes = [3, 3, 3, 20, 1, 1, 1, 1];
-    const batches = batchObjects(sizes.map((size, i) => ({ size, i })), { maxBytes: 7, maxObjects: 3 });
+    const batches = batchObjects(
+      sizes.map((size, i) => ({ size, i })),
+      { maxBytes: 7, maxObjects: 3 },
+    );
     expect(batches.map((b) => b.map((o) => o.i))).toEqual([[0, 1], [2], [3], [4, 5, 6], [7]]);
   });
 

@@ -6,7 +6,10 @@ import { transformRecords } from '../util/transform-records.js';
 describe('record → event row', () => {
   it('produces every schema column, in order, plus the partition day', async () => {
     const [row] = await transformRecords(['{"eventName":"x"}']);
-    expect(Object.keys(row ?? {})).toEqual([...eventTableColumns().map((c) => c.name), 'event_date']);
+    expect(Object.keys(row ?? {})).toEqual([
+      ...eventTableColumns().map((c) => c.name),
+      'event_date',
+    ]);
   });
 
   it('keeps the record text, its SHA-256 and its provenance', async () => {
@@ -60,7 +63,10 @@ describe('record → event row', () => {
   });
 
   it('reads booleans written as strings', async () => {
-    const rows = await transformRecords(['{"readOnly":"True","managementEvent":false}', '{"readOnly":true}']);
+    const rows = await transformRecords([
+      '{"readOnly":"True","managementEvent":false}',
+      '{"readOnly":true}',
+    ]);
     expect(rows.map((r) => [r['readOnly'], r['managementEvent']])).toEqual([
       [true, false],
       [true, null],
@@ -82,7 +88,9 @@ describe('record → event row', () => {
     });
     const ci = canonical?.['userIdentity'] as Record<string, unknown>;
     expect(ci).toMatchObject({ type: 'IAMUser', principalId: 'AIDA', userName: 'u' });
-    expect(ci['sessionContext']).toMatchObject({ attributes: { creationDate: '2024-01-02T03:04:05Z' } });
+    expect(ci['sessionContext']).toMatchObject({
+      attributes: { creationDate: '2024-01-02T03:04:05Z' },
+    });
   });
 
   it('reads a 3-field stub and an empty object without error', async () => {
@@ -90,7 +98,12 @@ describe('record → event row', () => {
       '{"eventSource":"lambda.amazonaws.com","eventName":"UpdateFunctionCode20150331v2","responseElements":{"functionName":"f"}}',
       '{}',
     ]);
-    expect(rows[0]).toMatchObject({ eventSource: 'lambda.amazonaws.com', eventTime: null, userIdentity: null, responseElements: { functionName: 'f' } });
+    expect(rows[0]).toMatchObject({
+      eventSource: 'lambda.amazonaws.com',
+      eventTime: null,
+      userIdentity: null,
+      responseElements: { functionName: 'f' },
+    });
     expect(rows[1]).toMatchObject({ eventName: null, eventJson: '{}' });
   });
 
@@ -98,6 +111,10 @@ describe('record → event row', () => {
     const [row] = await transformRecords([
       '{"userIdentity":{"type":"IdentityCenterUser","accountId":"1","onBehalfOf":{"userId":"u-1","identityStoreArn":"arn:s"},"credentialId":"c"}}',
     ]);
-    expect(row?.['userIdentity']).toMatchObject({ type: 'IdentityCenterUser', credentialId: 'c', onBehalfOf: { userId: 'u-1', identityStoreArn: 'arn:s' } });
+    expect(row?.['userIdentity']).toMatchObject({
+      type: 'IdentityCenterUser',
+      credentialId: 'c',
+      onBehalfOf: { userId: 'u-1', identityStoreArn: 'arn:s' },
+    });
   });
 });

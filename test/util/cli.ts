@@ -23,9 +23,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function startCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function startCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the end-to-end tests');
+    throw new Error(
+      'dist/ is missing: run `npm run build` (npm test does) before the end-to-end tests',
+    );
   }
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
@@ -41,11 +46,16 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
-export function ctlake(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function ctlake(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return finished(startCli(args, options));
 }
 

@@ -17,15 +17,23 @@ export async function fingerprint(lake: string): Promise<LakeFingerprint> {
                 ORDER BY "sourceObject", "recordIndex"), '')) AS digest
      FROM cloudtrail`,
   );
-  return { rows: Number(row?.['rows']), keys: Number(row?.['keys']), digest: String(row?.['digest']) };
+  return {
+    rows: Number(row?.['rows']),
+    keys: Number(row?.['keys']),
+    digest: String(row?.['digest']),
+  };
 }
 
 /** Events the catalog says are in the lake (read-only; the lake must not be in use). */
 export async function catalogEvents(lake: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path.join(lake, 'catalog.duckdb'), { access_mode: 'READ_ONLY' });
+  const instance = await DuckDBInstance.create(path.join(lake, 'catalog.duckdb'), {
+    access_mode: 'READ_ONLY',
+  });
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(`SELECT coalesce(sum(events), 0)::BIGINT AS n FROM objects`);
+    const reader = await connection.runAndReadAll(
+      `SELECT coalesce(sum(events), 0)::BIGINT AS n FROM objects`,
+    );
     return Number(reader.getRowObjectsJS()[0]?.['n']);
   } finally {
     connection.closeSync();

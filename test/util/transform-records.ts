@@ -2,13 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { BATCH_OBJECTS_TABLE, eventRowsSelect, workerSetupStatements } from '../../src/ingest/part-sql.js';
+import {
+  BATCH_OBJECTS_TABLE,
+  eventRowsSelect,
+  workerSetupStatements,
+} from '../../src/ingest/part-sql.js';
 import { scanRecords } from '../../src/ingest/record-scanner.js';
 import { ScratchFile } from '../../src/ingest/scratch-file.js';
 import { type JsonValue, toJsonValue } from '../../src/query/json-value.js';
 
 /** Runs records through the worker's real SQL (scratch file → json_transform → projection). */
-export async function transformRecords(records: readonly string[]): Promise<Record<string, JsonValue>[]> {
+export async function transformRecords(
+  records: readonly string[],
+): Promise<Record<string, JsonValue>[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-transform-'));
   try {
     const doc = Buffer.from(`{"Records":[${records.join(',')}]}`);
@@ -18,11 +24,16 @@ export async function transformRecords(records: readonly string[]): Promise<Reco
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      for (const s of workerSetupStatements('256MB', path.join(dir, 'tmp'))) await connection.run(s);
+      for (const s of workerSetupStatements('256MB', path.join(dir, 'tmp')))
+        await connection.run(s);
       await connection.run(`INSERT INTO ${BATCH_OBJECTS_TABLE} VALUES (0, 'test://object')`);
-      const reader = await connection.runAndReadAll(`${eventRowsSelect(scratch.path)} ORDER BY "recordIndex"`);
+      const reader = await connection.runAndReadAll(
+        `${eventRowsSelect(scratch.path)} ORDER BY "recordIndex"`,
+      );
       const names = reader.columnNames();
-      return reader.getRows().map((row) => Object.fromEntries(names.map((n, i) => [n, toJsonValue(row[i] ?? null)])));
+      return reader
+        .getRows()
+        .map((row) => Object.fromEntries(names.map((n, i) => [n, toJsonValue(row[i] ?? null)])));
     } finally {
       connection.closeSync();
       instance.closeSync();

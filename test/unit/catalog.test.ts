@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../../src/lake/catalog.js';
+import { lakeLayout } from '../../src/lake/layout.js';
+import { tempDir } from '../util/cli.js';
+
+async function sql(catalogPath: string, statement: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(catalogPath);
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(statement)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('Catalog', () => {
+  it('rolls a committed but unmoved part forward and clears uncommitted staging on open', async () => {
+    const layout = lakeLayout(tempDir('catalog'));
+    (await Catalog.open(layout)).close();
+    // The state a crash right after COMMIT leaves: catalog says pending, file still staged.
+    const staged = path.join(
+      layout.stagingDir,
+      'r1-t0',
+      'event_date=2024-05-09',
+      'part-r1-t0-0.parquet',
+    );
+    mkdirSync(path.dirname(staged), { recursive: true });
+    writeFileSync(staged, 'parquet bytes');
+    const orphan = path.join(
+      layout.stagingDir,
+      'r1-t1',
+      'event_date=2024-05-09',
+      'part-r1-t1-0.parquet',
+    );
+    mkdirSync(path.dirname(orphan), { recursive: true });
+    writeFileSync(orphan, 'never committed');
+    await sql(
+      layout.catalogPath,
+      `INSERT INTO parts VALUES ('event_date=2024-05-09/part-r1-t0-0.parquet', 1, 3, 13, '${staged}', 'pending');
+       INSERT INTO runs VALUES (1, now()::TIMESTAMP, NULL, 'x', 'running', NULL, NULL, NULL, NULL)`,
+    );
+
+    (await Catalog.open(layout)).close();
+
+    expect(
+      existsSync(path.join(layout.eventsDir, 'event_date=2024-05-09', 'part-r1-t0-0.parquet')),
+    ).toBe(true);
+    expect(existsSync(layout.stagingDir)).toBe(false);
+    expect(await sql(layout.catalogPath, `SELECT state FROM parts`)).toEqual([{ state: 'live' }]);
+    expect(await sql(layout.catalogPath, `SELECT status FROM runs`)).toEqual([
+      { status: 'interrupted' },
+    ]);
+  });
+
+  it('finishes deleting a retired part', async () => {
+    const layout = lakeLayout(tempDir('catalog'));
+    (await Catalog.open(layout)).close();
+    const file = path.join(layout.eventsDir, 'event_date=2024-05-09', 'part-old.parquet');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, 'old rows');
+    await sql(
+      layout.catalogPath,
+      `INSERT INTO parts VALUES ('event_date=2024-05-09/part-old.parquet', 1, 3, 8, NULL, 'retired')`,
+    );
+    (await Catalog.open(layout)).close();
+    expect(existsSync(file)).toBe(false);
+    expect(await sql(layout.catalogPath, `SELECT count(*)::INTEGER AS n FROM parts`)).toEqual([
+      { n: 0 },
+    ]);
+  });
+});
