@@ -58,7 +58,8 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
       },
     });
     bar?.stop();
-    process.stderr.write(summaryLine(summary) + '\n');
+    // maxRSS covers the worker threads too: they live in this process.
+    process.stderr.write(summaryLine(summary, process.resourceUsage().maxRSS * 1024) + '\n');
     if (summary.interrupted) return EXIT_INTERRUPTED;
     return summary.errors > 0 ? EXIT_INPUT_FAILED : EXIT_OK;
   } finally {

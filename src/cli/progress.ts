@@ -44,7 +44,7 @@ export class IngestProgressBar {
   }
 }
 
-export function summaryLine(s: IngestSummary): string {
+export function summaryLine(s: IngestSummary, peakRssBytes?: number): string {
   const rate = s.seconds > 0 ? Math.round(s.events / s.seconds) : 0;
   const parts = [
     `${s.objectsDone} objects`,
@@ -53,6 +53,7 @@ export function summaryLine(s: IngestSummary): string {
     `${s.errors} errors`,
     `${s.seconds.toFixed(1)} s`,
     `${rate} events/s`,
+    ...(peakRssBytes === undefined ? [] : [`peak RSS ${Math.round(peakRssBytes / MB)} MB`]),
   ];
   const extra: string[] = [];
   if (s.unchanged > 0) extra.push(`${s.unchanged} already in the lake`);

@@ -2,9 +2,11 @@
  * Reads the stored bytes of an object. Runs inside ingest workers, so the bytes never cross a
  * thread boundary.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { ObjectLocation } from './trail-object.js';
 
-export async function fetchObjectBytes(location: ObjectLocation): Promise<Buffer> {
-  return readFile(location.path);
+export function fetchObjectBytes(location: ObjectLocation): Promise<Buffer> {
+  // Synchronous on purpose: the worker thread has nothing else to do meanwhile, and four thread-
+  // pool round trips per file (open, stat, read, close) cost more than the read for small logs.
+  return Promise.resolve(readFileSync(location.path));
 }
