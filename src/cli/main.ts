@@ -73,6 +73,13 @@ interface QueryFlags {
   lake: string;
   format: OutputFormat;
   file?: string;
+  param: Record<string, string>;
+}
+
+function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected name=value');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Promise<number> {
@@ -87,7 +94,7 @@ async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Prom
           );
         })
       : (sqlArg ?? '');
-  await runQuery({ lakeDir: flags.lake, sql, format: flags.format }, process.stdout);
+  await runQuery({ lakeDir: flags.lake, sql, format: flags.format, params: flags.param }, process.stdout);
   return EXIT_OK;
 }
 
@@ -133,6 +140,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'),
     )
     .option('--file <file>', 'read the SQL from a file')
+    .option('--param <name=value>', 'a value for a ${name} parameter (repeatable)', collectParam, {})
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
     });

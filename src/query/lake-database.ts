@@ -9,6 +9,7 @@ import { CtlakeError } from '../errors.js';
 import { createEventViewStatement } from '../lake/event-view.js';
 import { lakeLayout } from '../lake/layout.js';
 import { sqlString } from '../schema/transform.js';
+import { readPackageFile } from '../util/package-files.js';
 
 export class LakeDatabase {
   readonly #instance: DuckDBInstance;
@@ -32,6 +33,7 @@ export class LakeDatabase {
     const setup = [
       `SET TimeZone = 'UTC'`,
       createEventViewStatement(layout.eventsDir),
+      readPackageFile('sql', 'dialect', 'macros.sql'),
       `SET allowed_directories = [${sqlString(layout.eventsDir + '/')}]`,
       `SET enable_external_access = false`,
       `SET autoinstall_known_extensions = false`,
