@@ -8,7 +8,8 @@ import { CtlakeError, UsageError } from '../errors.js';
 import { ingest } from '../ingest/ingest.js';
 import { DEFAULT_LAKE_DIR } from '../lake/layout.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
-import { runQuery } from '../query/run-query.js';
+import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
+import { type QuerySource, runQuery } from '../query/run-query.js';
 import { LocalSource } from '../source/local.js';
 import { IngestProgressBar, summaryLine } from './progress.js';
 import { readFile } from 'node:fs/promises';
@@ -73,6 +74,7 @@ interface QueryFlags {
   lake: string;
   format: OutputFormat;
   file?: string;
+  name?: string;
   param: Record<string, string>;
 }
 
@@ -83,18 +85,26 @@ function collectParam(value: string, previous: Record<string, string>): Record<s
 }
 
 async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Promise<number> {
-  if ((sqlArg === undefined) === (flags.file === undefined)) {
-    throw new UsageError('give the SQL either as an argument or with --file, not both');
+  const given = [sqlArg, flags.file, flags.name].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new UsageError('give the query as SQL text, with --file, or with --name (exactly one)');
+  let source: QuerySource;
+  if (flags.name !== undefined) source = { kind: 'named', query: findNamedQuery(flags.name) };
+  else if (flags.file !== undefined) {
+    const file = flags.file;
+    const sql = await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new UsageError(`cannot read --file ${file}: ${(error as Error).message}`);
+    });
+    source = { kind: 'text', sql };
+  } else source = { kind: 'text', sql: sqlArg ?? '' };
+  await runQuery({ lakeDir: flags.lake, source, format: flags.format, params: flags.param }, process.stdout);
+  return EXIT_OK;
+}
+
+function queriesCommand(): number {
+  for (const q of loadNamedQueries()) {
+    const params = q.parameters.map((p) => `${p.name}${p.defaultValue === undefined ? '' : `=${p.defaultValue}`}`);
+    process.stdout.write(`${q.name}${params.length > 0 ? ` [${params.join(', ')}]` : ''}\n  ${q.title}: ${q.description}\n`);
   }
-  const sql =
-    flags.file !== undefined
-      ? await readFile(flags.file, 'utf8').catch((error: unknown) => {
-          throw new UsageError(
-            `cannot read --file ${flags.file ?? ''}: ${(error as Error).message}`,
-          );
-        })
-      : (sqlArg ?? '');
-  await runQuery({ lakeDir: flags.lake, sql, format: flags.format, params: flags.param }, process.stdout);
   return EXIT_OK;
 }
 
@@ -133,16 +143,24 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('query')
-    .description('run SQL on the lake; the event table is `cloudtrail`')
+    .description('run CloudTrail Lake SQL on the lake (FROM <event data store ID> or FROM cloudtrail)')
     .argument('[sql]', 'the SQL text')
     .addOption(lakeOption())
     .addOption(
       new Option('--format <format>', 'output format').choices(OUTPUT_FORMATS).default('table'),
     )
     .option('--file <file>', 'read the SQL from a file')
+    .option('--name <name>', 'run a named query from the pack (see ctlake queries)')
     .option('--param <name=value>', 'a value for a ${name} parameter (repeatable)', collectParam, {})
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
+    });
+
+  program
+    .command('queries')
+    .description('list the named queries (run one with ctlake query --name NAME)')
+    .action(() => {
+      setExit(queriesCommand());
     });
 
   return program;
@@ -170,5 +188,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_INPUT_FAILED;
   }
 }
+
+// A reader that stops early (`ctlake query … | head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+  throw error;
+});
 
 process.exitCode = await main(process.argv);

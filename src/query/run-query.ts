@@ -3,41 +3,67 @@
  * but a single SELECT, bind the parameters, stream the rows out.
  */
 import type { Writable } from 'node:stream';
-import type { DuckDBValue } from '@duckdb/node-api';
+import { type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
 import { QueryError, UsageError, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
 import { type OutputFormat, writeResult } from './formats.js';
 import { LakeDatabase } from './lake-database.js';
+import { type NamedQuery, namedQueryValues } from './named-queries.js';
+
+export type QuerySource =
+  | { readonly kind: 'text'; readonly sql: string }
+  | { readonly kind: 'named'; readonly query: NamedQuery };
 
 export interface QueryRequest {
   readonly lakeDir: string;
-  readonly sql: string;
+  readonly source: QuerySource;
   readonly format: OutputFormat;
-  /** Values for the query's `${name}` parameters; bound, never spliced into the SQL. */
-  readonly params?: Readonly<Record<string, DuckDBValue>>;
+  /** `--param name=value` pairs; bound by DuckDB, never spliced into the SQL. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
-export function bindParameters(
-  needed: readonly string[],
-  given: Readonly<Record<string, DuckDBValue>>,
-): Record<string, DuckDBValue> {
+interface Bound {
+  readonly values: Record<string, DuckDBValue>;
+  readonly types: Record<string, DuckDBType>;
+}
+
+/** Ad-hoc queries: every `${name}` needs a --param, bound as text (DuckDB casts it in place). */
+export function bindTextParameters(needed: readonly string[], given: Readonly<Record<string, string>>): Bound {
   const missing = needed.filter((name) => !(name in given));
   if (missing.length > 0) {
     throw new UsageError(`the query needs ${missing.map((m) => `--param ${m}=<value>`).join(' ')}`);
   }
   const unknown = Object.keys(given).filter((name) => !needed.includes(name));
   if (unknown.length > 0) throw new UsageError(`the query has no parameter ${unknown.join(', ')}`);
-  return Object.fromEntries(needed.map((name) => [name, given[name] ?? null]));
+  return {
+    values: Object.fromEntries(needed.map((name) => [name, given[name] ?? null])),
+    types: Object.fromEntries(needed.map((name) => [name, VARCHAR])),
+  };
+}
+
+function bindNamedParameters(query: NamedQuery, used: readonly string[], given: Readonly<Record<string, string>>): Bound {
+  const undeclared = used.filter((name) => !query.parameters.some((p) => p.name === name));
+  if (undeclared.length > 0) {
+    throw new QueryError('QUERY_FAILED', `${query.file} uses \${${undeclared.join('}, ${')}} but its header does not declare it`);
+  }
+  const all = namedQueryValues(query, given);
+  const pick = <T>(record: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(used.map((name) => [name, record[name] as T]));
+  return { values: pick(all.values), types: pick(all.types) };
 }
 
 export async function runQuery(request: QueryRequest, out: Writable): Promise<number> {
   const db = await LakeDatabase.open(request.lakeDir);
   try {
-    const translated = await translateQuery(db.connection, request.sql);
-    const values = bindParameters(translated.parameters, request.params ?? {});
+    const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
+    const translated = await translateQuery(db.connection, text);
+    const bound =
+      request.source.kind === 'text'
+        ? bindTextParameters(translated.parameters, request.params)
+        : bindNamedParameters(request.source.query, translated.parameters, request.params);
     let result;
     try {
-      result = await db.connection.stream(translated.sql, values);
+      result = await db.connection.stream(translated.sql, bound.values, bound.types);
     } catch (error) {
       throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
     }

@@ -95,7 +95,14 @@ const FUNCTIONS: Record<string, Rewrite> = {
   // Trino counts whole units between the instants, as DuckDB's date_sub does (date_diff counts
   // boundaries crossed: 23:00 → 01:00 is one day for DuckDB's date_diff, zero for Trino).
   date_diff: rename('date_sub'),
-  element_at: rename('array_extract'),
+  // element_at(map, key) is the value; element_at(array, index) the element. DuckDB needs to
+  // know which: a map column of the event table or a string key means a map.
+  element_at: (call, context) => {
+    const [container, key] = call.children;
+    const keyType = ((key?.['value'] as { type?: { id?: string } } | undefined)?.type?.id ?? '').toUpperCase();
+    const isMap = context.isMapColumn(container) || (key?.class === 'CONSTANT' && keyType === 'VARCHAR');
+    call.function_name = isMap ? 'map_extract_value' : 'array_extract';
+  },
   json_extract_scalar: withJsonPath('ct_json_extract_scalar'),
   json_extract: withJsonPath('json_extract'),
   json_array_get: rename('ct_json_array_get'),
