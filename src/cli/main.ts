@@ -75,6 +75,7 @@ interface QueryFlags {
   format: OutputFormat;
   file?: string;
   name?: string;
+  out?: string;
   param: Record<string, string>;
 }
 
@@ -86,7 +87,8 @@ function collectParam(value: string, previous: Record<string, string>): Record<s
 
 async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Promise<number> {
   const given = [sqlArg, flags.file, flags.name].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new UsageError('give the query as SQL text, with --file, or with --name (exactly one)');
+  if (given !== 1)
+    throw new UsageError('give the query as SQL text, with --file, or with --name (exactly one)');
   let source: QuerySource;
   if (flags.name !== undefined) source = { kind: 'named', query: findNamedQuery(flags.name) };
   else if (flags.file !== undefined) {
@@ -96,14 +98,27 @@ async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Prom
     });
     source = { kind: 'text', sql };
   } else source = { kind: 'text', sql: sqlArg ?? '' };
-  await runQuery({ lakeDir: flags.lake, source, format: flags.format, params: flags.param }, process.stdout);
+  await runQuery(
+    {
+      lakeDir: flags.lake,
+      source,
+      format: flags.format,
+      params: flags.param,
+      ...(flags.out === undefined ? {} : { outFile: flags.out }),
+    },
+    process.stdout,
+  );
   return EXIT_OK;
 }
 
 function queriesCommand(): number {
   for (const q of loadNamedQueries()) {
-    const params = q.parameters.map((p) => `${p.name}${p.defaultValue === undefined ? '' : `=${p.defaultValue}`}`);
-    process.stdout.write(`${q.name}${params.length > 0 ? ` [${params.join(', ')}]` : ''}\n  ${q.title}: ${q.description}\n`);
+    const params = q.parameters.map(
+      (p) => `${p.name}${p.defaultValue === undefined ? '' : `=${p.defaultValue}`}`,
+    );
+    process.stdout.write(
+      `${q.name}${params.length > 0 ? ` [${params.join(', ')}]` : ''}\n  ${q.title}: ${q.description}\n`,
+    );
   }
   return EXIT_OK;
 }
@@ -143,7 +158,9 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('query')
-    .description('run CloudTrail Lake SQL on the lake (FROM <event data store ID> or FROM cloudtrail)')
+    .description(
+      'run CloudTrail Lake SQL on the lake (FROM <event data store ID> or FROM cloudtrail)',
+    )
     .argument('[sql]', 'the SQL text')
     .addOption(lakeOption())
     .addOption(
@@ -151,7 +168,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--file <file>', 'read the SQL from a file')
     .option('--name <name>', 'run a named query from the pack (see ctlake queries)')
-    .option('--param <name=value>', 'a value for a ${name} parameter (repeatable)', collectParam, {})
+    .option('--out <file>', 'write the result to a file (required for parquet and arrow)')
+    .option(
+      '--param <name=value>',
+      'a value for a ${name} parameter (repeatable)',
+      collectParam,
+      {},
+    )
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
     });

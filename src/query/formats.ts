@@ -6,7 +6,11 @@ import type { Writable } from 'node:stream';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { type JsonValue, toCellText, toJsonValue } from './json-value.js';
 
-export const OUTPUT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
+export const TEXT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+/** Binary formats need --out FILE. */
+export const BINARY_FORMATS = ['parquet', 'arrow'] as const;
+export const OUTPUT_FORMATS = [...TEXT_FORMATS, ...BINARY_FORMATS] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export const TABLE_ROW_LIMIT = 10_000;
@@ -103,7 +107,7 @@ async function writeTable(result: ResultStream, out: Writable): Promise<number> 
 
 /** Writes the whole result in `format`; returns the row count. */
 export function writeResult(
-  format: OutputFormat,
+  format: TextFormat,
   result: ResultStream,
   out: Writable,
 ): Promise<number> {

@@ -20,7 +20,8 @@ export class LakeDatabase {
     this.connection = connection;
   }
 
-  static async open(lakeDir: string): Promise<LakeDatabase> {
+  /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
+  static async open(lakeDir: string, writableFile?: string): Promise<LakeDatabase> {
     const layout = lakeLayout(lakeDir);
     if (!existsSync(layout.root)) {
       throw new CtlakeError(
@@ -35,6 +36,7 @@ export class LakeDatabase {
       createEventViewStatement(layout.eventsDir),
       readPackageFile('sql', 'dialect', 'macros.sql'),
       `SET allowed_directories = [${sqlString(layout.eventsDir + '/')}]`,
+      ...(writableFile === undefined ? [] : [`SET allowed_paths = [${sqlString(writableFile)}]`]),
       `SET enable_external_access = false`,
       `SET autoinstall_known_extensions = false`,
       `SET autoload_known_extensions = false`,

@@ -11,11 +11,26 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIGINT, BOOLEAN, DOUBLE, type DuckDBType, type DuckDBValue, INTEGER, VARCHAR } from '@duckdb/node-api';
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  type DuckDBType,
+  type DuckDBValue,
+  INTEGER,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
 import { packagePath } from '../util/package-files.js';
 
-export const PARAMETER_TYPES = ['VARCHAR', 'INTEGER', 'BIGINT', 'DOUBLE', 'BOOLEAN', 'TIMESTAMP'] as const;
+export const PARAMETER_TYPES = [
+  'VARCHAR',
+  'INTEGER',
+  'BIGINT',
+  'DOUBLE',
+  'BOOLEAN',
+  'TIMESTAMP',
+] as const;
 export type ParameterType = (typeof PARAMETER_TYPES)[number];
 
 export interface QueryParameter {
@@ -61,12 +76,16 @@ export function parseNamedQuery(text: string, file: string): NamedQuery {
       const p = PARAM.exec(value);
       const type = p?.[2]?.toUpperCase();
       if (!p?.[1] || !PARAMETER_TYPES.includes(type as ParameterType)) {
-        throw new NamedQueryError(`${file}: bad parameter line "${value}" (want: name TYPE [= default] [-- text])`);
+        throw new NamedQueryError(
+          `${file}: bad parameter line "${value}" (want: name TYPE [= default] [-- text])`,
+        );
       }
       parameters.push({
         name: p[1],
         type: type as ParameterType,
-        ...(p[3] !== undefined && p[3] !== '' ? { defaultValue: p[3].replace(/^'(.*)'$/, '$1') } : {}),
+        ...(p[3] !== undefined && p[3] !== ''
+          ? { defaultValue: p[3].replace(/^'(.*)'$/, '$1') }
+          : {}),
         description: p[4] ?? '',
       });
     } else if (key === 'description' && fields['description'] !== undefined) {
@@ -76,7 +95,8 @@ export function parseNamedQuery(text: string, file: string): NamedQuery {
     }
   }
   for (const required of ['name', 'title', 'description']) {
-    if (!fields[required]) throw new NamedQueryError(`${file}: the header has no "-- ${required}:" line`);
+    if (!fields[required])
+      throw new NamedQueryError(`${file}: the header has no "-- ${required}:" line`);
   }
   return {
     name: fields['name'] ?? '',
@@ -148,13 +168,16 @@ export function namedQueryValues(
 ): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
   const unknown = Object.keys(given).filter((k) => !query.parameters.some((p) => p.name === k));
   if (unknown.length > 0) {
-    throw new UsageError(`${query.name} has no parameter ${unknown.join(', ')} (it takes: ${query.parameters.map((p) => p.name).join(', ') || 'none'})`);
+    throw new UsageError(
+      `${query.name} has no parameter ${unknown.join(', ')} (it takes: ${query.parameters.map((p) => p.name).join(', ') || 'none'})`,
+    );
   }
   const values: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
   for (const p of query.parameters) {
     const text = given[p.name] ?? p.defaultValue;
-    if (text === undefined) throw new UsageError(`${query.name} needs --param ${p.name}=<${p.type}>`);
+    if (text === undefined)
+      throw new UsageError(`${query.name} needs --param ${p.name}=<${p.type}>`);
     values[p.name] = coerce(p, text);
     types[p.name] = TYPES[p.type];
   }

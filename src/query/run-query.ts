@@ -2,11 +2,15 @@
  * Runs one query on a lake and writes its result: translate the Lake dialect, refuse anything
  * but a single SELECT, bind the parameters, stream the rows out.
  */
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
 import { QueryError, UsageError, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
+import { writeArrowStream } from './arrow-output.js';
 import { type OutputFormat, writeResult } from './formats.js';
+import { sqlString } from '../schema/transform.js';
 import { LakeDatabase } from './lake-database.js';
 import { type NamedQuery, namedQueryValues } from './named-queries.js';
 
@@ -20,6 +24,8 @@ export interface QueryRequest {
   readonly format: OutputFormat;
   /** `--param name=value` pairs; bound by DuckDB, never spliced into the SQL. */
   readonly params: Readonly<Record<string, string>>;
+  /** Write the result to this file instead of stdout (required for parquet and arrow). */
+  readonly outFile?: string;
 }
 
 interface Bound {
@@ -28,7 +34,10 @@ interface Bound {
 }
 
 /** Ad-hoc queries: every `${name}` needs a --param, bound as text (DuckDB casts it in place). */
-export function bindTextParameters(needed: readonly string[], given: Readonly<Record<string, string>>): Bound {
+export function bindTextParameters(
+  needed: readonly string[],
+  given: Readonly<Record<string, string>>,
+): Bound {
   const missing = needed.filter((name) => !(name in given));
   if (missing.length > 0) {
     throw new UsageError(`the query needs ${missing.map((m) => `--param ${m}=<value>`).join(' ')}`);
@@ -41,10 +50,17 @@ export function bindTextParameters(needed: readonly string[], given: Readonly<Re
   };
 }
 
-function bindNamedParameters(query: NamedQuery, used: readonly string[], given: Readonly<Record<string, string>>): Bound {
+function bindNamedParameters(
+  query: NamedQuery,
+  used: readonly string[],
+  given: Readonly<Record<string, string>>,
+): Bound {
   const undeclared = used.filter((name) => !query.parameters.some((p) => p.name === name));
   if (undeclared.length > 0) {
-    throw new QueryError('QUERY_FAILED', `${query.file} uses \${${undeclared.join('}, ${')}} but its header does not declare it`);
+    throw new QueryError(
+      'QUERY_FAILED',
+      `${query.file} uses \${${undeclared.join('}, ${')}} but its header does not declare it`,
+    );
   }
   const all = namedQueryValues(query, given);
   const pick = <T>(record: Record<string, T>): Record<string, T> =>
@@ -52,8 +68,27 @@ function bindNamedParameters(query: NamedQuery, used: readonly string[], given: 
   return { values: pick(all.values), types: pick(all.types) };
 }
 
-export async function runQuery(request: QueryRequest, out: Writable): Promise<number> {
-  const db = await LakeDatabase.open(request.lakeDir);
+function fileStream(file: string): Writable {
+  const stream = createWriteStream(file);
+  stream.on('error', () => undefined); // reported through the pipeline that awaits it
+  return stream;
+}
+
+async function finish(stream: Writable): Promise<void> {
+  if (stream === process.stdout) return;
+  await new Promise<void>((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(resolve);
+  });
+}
+
+export async function runQuery(request: QueryRequest, stdout: Writable): Promise<number> {
+  const format = request.format;
+  const outFile = request.outFile === undefined ? undefined : path.resolve(request.outFile);
+  if ((format === 'parquet' || format === 'arrow') && outFile === undefined) {
+    throw new UsageError(`--format ${format} writes binary data: give --out FILE`);
+  }
+  const db = await LakeDatabase.open(request.lakeDir, format === 'parquet' ? outFile : undefined);
   try {
     const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
     const translated = await translateQuery(db.connection, text);
@@ -61,13 +96,34 @@ export async function runQuery(request: QueryRequest, out: Writable): Promise<nu
       request.source.kind === 'text'
         ? bindTextParameters(translated.parameters, request.params)
         : bindNamedParameters(request.source.query, translated.parameters, request.params);
-    let result;
-    try {
-      result = await db.connection.stream(translated.sql, bound.values, bound.types);
-    } catch (error) {
+    const fail = (error: unknown): never => {
       throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
+    };
+    if (format === 'parquet') {
+      // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
+      const copy = `COPY (${translated.sql}) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
+      const reader = await db.connection.runAndReadAll(copy, bound.values, bound.types).catch(fail);
+      return Number(reader.getRowsJS()[0]?.[0] ?? 0);
     }
-    return await writeResult(request.format, { columns: result.columnNames(), chunks: result.yieldRows() }, out);
+    const result = await db.connection
+      .stream(translated.sql, bound.values, bound.types)
+      .catch(fail);
+    const out = outFile === undefined ? stdout : fileStream(outFile);
+    if (format === 'arrow') {
+      return await writeArrowStream(
+        result.columnNames(),
+        result.columnTypes(),
+        result.yieldRows(),
+        out,
+      );
+    }
+    const rows = await writeResult(
+      format,
+      { columns: result.columnNames(), chunks: result.yieldRows() },
+      out,
+    );
+    await finish(out);
+    return rows;
   } finally {
     db.close();
   }

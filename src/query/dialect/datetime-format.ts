@@ -92,7 +92,8 @@ export function jodaToStrftime(pattern: string): string {
       while (pattern.charAt(i + run) === c) run++;
       const forms = JODA[c];
       const form = forms?.find(([n]) => run >= n);
-      if (!form) throw new DateFormatError(`date pattern letter '${c.repeat(run)}' is not supported`);
+      if (!form)
+        throw new DateFormatError(`date pattern letter '${c.repeat(run)}' is not supported`);
       out += form[1];
       i += run;
       continue;
@@ -144,7 +145,8 @@ export function mysqlToStrftime(pattern: string): string {
     }
     const spec = pattern.charAt(i + 1);
     const mapped = MYSQL[spec];
-    if (mapped === undefined) throw new DateFormatError(`date format specifier '%${spec}' is not supported`);
+    if (mapped === undefined)
+      throw new DateFormatError(`date format specifier '%${spec}' is not supported`);
     out += mapped;
     i++;
   }

@@ -5,12 +5,21 @@
  * the first line of the sandbox: anything else is refused before it could run.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
+import {
+  LosslessNumber,
+  parse as parseLossless,
+  stringify as stringifyLossless,
+} from 'lossless-json';
 import { QueryError, UsageError, firstLine } from '../../errors.js';
 import { RECORD_FIELDS, type Field } from '../../schema/event-schema.js';
 import { EVENT_TABLE, rewriteLakeReferences } from './lake-references.js';
 import { leadingKeyword } from './sql-lexer.js';
-import { DialectError, type ExpressionNode, type FunctionNode, rewriteCall } from './trino-functions.js';
+import {
+  DialectError,
+  type ExpressionNode,
+  type FunctionNode,
+  rewriteCall,
+} from './trino-functions.js';
 
 export interface TranslatedQuery {
   /** DuckDB SQL; parameters appear as `$name`. */
@@ -20,7 +29,13 @@ export interface TranslatedQuery {
 }
 
 /** Table functions a query may call: none of them reads a file. */
-const ALLOWED_TABLE_FUNCTIONS = new Set(['unnest', 'range', 'generate_series', 'json_each', 'json_tree']);
+const ALLOWED_TABLE_FUNCTIONS = new Set([
+  'unnest',
+  'range',
+  'generate_series',
+  'json_each',
+  'json_tree',
+]);
 
 /** Parsed AST; numbers stay lossless (LosslessNumber): query locations are uint64 sentinels. */
 type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
@@ -41,7 +56,11 @@ function isMapColumn(node: ExpressionNode | undefined): boolean {
   const names = (node['column_names'] as string[]).map((n) => n.toLowerCase());
   return MAP_PATHS.some((path) => {
     const tail = names.slice(-path.length);
-    return tail.length === path.length && tail.every((n, i) => n === path[i]) && names.length - path.length <= 1;
+    return (
+      tail.length === path.length &&
+      tail.every((n, i) => n === path[i]) &&
+      names.length - path.length <= 1
+    );
   });
 }
 
@@ -80,7 +99,11 @@ function rewriteTree(node: Json, tables: ReadonlySet<string>): void {
   }
   if (node['type'] === 'BASE_TABLE') {
     const name = typeof node['table_name'] === 'string' ? node['table_name'] : '';
-    if (!tables.has(name.toLowerCase()) || node['schema_name'] !== '' || node['catalog_name'] !== '') {
+    if (
+      !tables.has(name.toLowerCase()) ||
+      node['schema_name'] !== '' ||
+      node['catalog_name'] !== ''
+    ) {
       refuse(`FROM ${name}: a query reads the ${EVENT_TABLE} view only (and its own WITH clauses)`);
     }
   }
@@ -103,7 +126,10 @@ interface SerializedQuery {
   statements?: Json[];
 }
 
-export async function translateQuery(connection: DuckDBConnection, text: string): Promise<TranslatedQuery> {
+export async function translateQuery(
+  connection: DuckDBConnection,
+  text: string,
+): Promise<TranslatedQuery> {
   if (text.trim() === '') throw new UsageError('the query is empty');
   const { sql, parameters } = rewriteLakeReferences(text);
   const serialized = parseLossless(
@@ -113,7 +139,9 @@ export async function translateQuery(connection: DuckDBConnection, text: string)
     const message = serialized.error_message ?? 'cannot parse the query';
     if (/only SELECT statements/i.test(message)) {
       const keyword = leadingKeyword(sql) || 'this';
-      refuse(`${keyword} statements cannot run; ctlake runs one read-only query (SELECT) at a time`);
+      refuse(
+        `${keyword} statements cannot run; ctlake runs one read-only query (SELECT) at a time`,
+      );
     }
     throw new QueryError('QUERY_FAILED', firstLine(message));
   }

@@ -71,7 +71,8 @@ const withJsonPath =
   (call) => {
     call.function_name = to;
     const path = call.children[1];
-    if (path?.class === 'CONSTANT') setConstantString(path, trinoJsonPath(constantString(path, 'a JSON path')));
+    if (path?.class === 'CONSTANT')
+      setConstantString(path, trinoJsonPath(constantString(path, 'a JSON path')));
   };
 
 const withDatePattern =
@@ -99,8 +100,11 @@ const FUNCTIONS: Record<string, Rewrite> = {
   // know which: a map column of the event table or a string key means a map.
   element_at: (call, context) => {
     const [container, key] = call.children;
-    const keyType = ((key?.['value'] as { type?: { id?: string } } | undefined)?.type?.id ?? '').toUpperCase();
-    const isMap = context.isMapColumn(container) || (key?.class === 'CONSTANT' && keyType === 'VARCHAR');
+    const keyType = (
+      (key?.['value'] as { type?: { id?: string } } | undefined)?.type?.id ?? ''
+    ).toUpperCase();
+    const isMap =
+      context.isMapColumn(container) || (key?.class === 'CONSTANT' && keyType === 'VARCHAR');
     call.function_name = isMap ? 'map_extract_value' : 'array_extract';
   },
   json_extract_scalar: withJsonPath('ct_json_extract_scalar'),
@@ -122,7 +126,10 @@ const FUNCTIONS: Record<string, Rewrite> = {
   regexp_replace: (call) => {
     const replacement = call.children[2];
     if (replacement?.class === 'CONSTANT') {
-      setConstantString(replacement, constantString(replacement, 'the replacement').replace(/\$(\d)/g, '\\$1'));
+      setConstantString(
+        replacement,
+        constantString(replacement, 'the replacement').replace(/\$(\d)/g, '\\$1'),
+      );
     }
     if (call.children.length === 2) call.children.push(stringConstant(''));
     if (call.children.length === 3) call.children.push(stringConstant('g'));
