@@ -67,12 +67,24 @@ export function tokenize(sql: string): Token[] {
   return tokens;
 }
 
-/** The first keyword of the text (comments and spaces skipped), upper-cased; '' if none. */
-export function leadingKeyword(sql: string): string {
+/** The leading keyword of each statement in the text (split at top-level semicolons). */
+export function statementKeywords(sql: string): string[] {
+  const keywords: string[] = [];
+  let current = '';
+  let sawSomething = false;
   for (const token of tokenize(sql)) {
+    if (token.kind === 'other' && token.text === ';') {
+      if (sawSomething) keywords.push(current);
+      current = '';
+      sawSomething = false;
+      continue;
+    }
     if (token.kind === 'space' || token.kind === 'comment') continue;
-    if (token.kind === 'other' && token.text === '(') continue;
-    return token.kind === 'word' ? token.text.toUpperCase() : '';
+    if (!sawSomething) {
+      sawSomething = true;
+      current = token.kind === 'word' ? token.text.toUpperCase() : '';
+    }
   }
-  return '';
+  if (sawSomething) keywords.push(current);
+  return keywords;
 }

@@ -13,7 +13,7 @@ import {
 import { QueryError, UsageError, firstLine } from '../../errors.js';
 import { RECORD_FIELDS, type Field } from '../../schema/event-schema.js';
 import { EVENT_TABLE, rewriteLakeReferences } from './lake-references.js';
-import { leadingKeyword } from './sql-lexer.js';
+import { statementKeywords } from './sql-lexer.js';
 import {
   DialectError,
   type ExpressionNode,
@@ -27,6 +27,9 @@ export interface TranslatedQuery {
   /** Named parameters the query needs, in order of first use. */
   readonly parameters: readonly string[];
 }
+
+/** How read-only queries begin; a statement starting otherwise is named when refused. */
+const READ_KEYWORDS = new Set(['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', '']);
 
 /** Table functions a query may call: none of them reads a file. */
 const ALLOWED_TABLE_FUNCTIONS = new Set([
@@ -107,7 +110,11 @@ function rewriteTree(node: Json, tables: ReadonlySet<string>): void {
       refuse(`FROM ${name}: a query reads the ${EVENT_TABLE} view only (and its own WITH clauses)`);
     }
   }
-  if (node['class'] === 'FUNCTION' && typeof node['function_name'] === 'string') {
+  // Aggregates used as window functions are WINDOW nodes with the same function_name.
+  if (
+    (node['class'] === 'FUNCTION' || node['class'] === 'WINDOW') &&
+    typeof node['function_name'] === 'string'
+  ) {
     rewriteCall(node as unknown as FunctionNode, { isMapColumn });
   }
   for (const value of Object.values(node)) rewriteTree(value, tables);
@@ -138,7 +145,7 @@ export async function translateQuery(
   if (serialized.error) {
     const message = serialized.error_message ?? 'cannot parse the query';
     if (/only SELECT statements/i.test(message)) {
-      const keyword = leadingKeyword(sql) || 'this';
+      const keyword = statementKeywords(sql).find((k) => !READ_KEYWORDS.has(k)) || 'this';
       refuse(
         `${keyword} statements cannot run; ctlake runs one read-only query (SELECT) at a time`,
       );
