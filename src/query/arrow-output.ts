@@ -1,11 +1,12 @@
 /**
  * Query results as an Arrow IPC stream (for pandas, polars, DuckDB elsewhere), built with
  * apache-arrow one record batch per DuckDB chunk, so a result of any size streams out.
- * `@duckdb/node-api` has no Arrow export, hence the type mapping here.
+ * `@duckdb/node-api` has no Arrow export, hence the type mapping here: each DuckDB column type
+ * gets an Arrow type and a converter of its values, decided once per column.
  */
 import type { Writable } from 'node:stream';
 import {
-  type Builder,
+  Bool,
   type DataType,
   DateDay,
   Field,
@@ -21,16 +22,12 @@ import {
   Struct,
   TimestampMicrosecond,
   Utf8,
-  Bool,
-  makeData,
+  type Data,
 } from 'apache-arrow';
 import {
   DuckDBDateValue,
-  DuckDBListType,
   DuckDBListValue,
-  DuckDBMapType,
   DuckDBMapValue,
-  DuckDBStructType,
   DuckDBStructValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
@@ -40,141 +37,156 @@ import {
 } from '@duckdb/node-api';
 import { toCellText } from './json-value.js';
 
-/** The Arrow type of a DuckDB column type; what Arrow cannot hold exactly becomes text. */
-export function arrowType(type: DuckDBType): DataType {
+/** How one DuckDB column type is written to Arrow. */
+interface ArrowColumn {
+  readonly type: DataType;
+  convert(value: DuckDBValue): unknown;
+}
+
+const text: ArrowColumn = { type: new Utf8(), convert: toCellText };
+
+function numeric(type: DataType): ArrowColumn {
+  return { type, convert: (v) => (typeof v === 'number' ? v : Number(v)) };
+}
+
+function timestamp(tz?: string): ArrowColumn {
+  return {
+    type: new TimestampMicrosecond(tz),
+    // apache-arrow takes epoch milliseconds and stores microseconds.
+    convert: (v) =>
+      v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue
+        ? Number(v.micros) / 1000
+        : null,
+  };
+}
+
+/** The Arrow form of a DuckDB column type; what Arrow cannot hold exactly becomes text. */
+export function arrowColumn(type: DuckDBType): ArrowColumn {
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
-      return new Bool();
+      return { type: new Bool(), convert: (v) => v === true };
     case DuckDBTypeId.TINYINT:
     case DuckDBTypeId.SMALLINT:
     case DuckDBTypeId.INTEGER:
     case DuckDBTypeId.UTINYINT:
     case DuckDBTypeId.USMALLINT:
-      return new Int32();
+      return numeric(new Int32());
     case DuckDBTypeId.BIGINT:
     case DuckDBTypeId.UINTEGER:
-    // SUM() of integers is a HUGEINT in DuckDB; counts of events never leave 64 bits.
     case DuckDBTypeId.HUGEINT:
-      return new Int64();
+      // SUM() of integers is a HUGEINT in DuckDB; counts of events never leave 64 bits.
+      return {
+        type: new Int64(),
+        convert: (v) => BigInt.asIntN(64, typeof v === 'bigint' ? v : BigInt(Number(v))),
+      };
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.DECIMAL:
-      return new Float64();
+      return numeric(new Float64());
     case DuckDBTypeId.DATE:
-      return new DateDay();
+      return {
+        type: new DateDay(),
+        convert: (v) => (v instanceof DuckDBDateValue ? v.days * 86_400_000 : null),
+      };
     case DuckDBTypeId.TIMESTAMP:
-      return new TimestampMicrosecond();
+      return timestamp();
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return new TimestampMicrosecond('UTC');
-    case DuckDBTypeId.LIST:
-      return new List(new Field('item', arrowType((type as DuckDBListType).valueType), true));
+      return timestamp('UTC');
+    case DuckDBTypeId.LIST: {
+      const item = arrowColumn(type.valueType);
+      return {
+        type: new List(new Field('item', item.type, true)),
+        convert: (v) =>
+          v instanceof DuckDBListValue
+            ? v.items.map((x) => (x === null ? null : item.convert(x)))
+            : null,
+      };
+    }
     case DuckDBTypeId.STRUCT: {
-      const struct = type as DuckDBStructType;
-      return new Struct(
-        struct.entryNames.map(
-          (name, i) => new Field(name, arrowType(struct.entryTypes[i] ?? type), true),
-        ),
-      );
+      const entries = type.entryNames.map((name, i) => ({
+        name,
+        column: arrowColumn(type.entryTypes[i] ?? type),
+      }));
+      return {
+        type: new Struct(entries.map((e) => new Field(e.name, e.column.type, true))),
+        convert: (v) =>
+          v instanceof DuckDBStructValue
+            ? Object.fromEntries(
+                entries.map((e) => {
+                  const x = v.entries[e.name] ?? null;
+                  return [e.name, x === null ? null : e.column.convert(x)];
+                }),
+              )
+            : null,
+      };
     }
     case DuckDBTypeId.MAP: {
-      const map = type as DuckDBMapType;
-      const entries = new Struct([
-        new Field('key', arrowType(map.keyType), false),
-        new Field('value', arrowType(map.valueType), true),
+      const key = arrowColumn(type.keyType);
+      const value = arrowColumn(type.valueType);
+      const entries = new Struct<{ key: DataType; value: DataType }>([
+        new Field('key', key.type, false),
+        new Field('value', value.type, true),
       ]);
-      return new Map_(new Field('entries', entries, false));
+      return {
+        type: new Map_(new Field('entries', entries, false)),
+        convert: (v) =>
+          v instanceof DuckDBMapValue
+            ? new Map(
+                v.entries.map((e) => [
+                  key.convert(e.key),
+                  e.value === null ? null : value.convert(e.value),
+                ]),
+              )
+            : null,
+      };
     }
     default:
-      return new Utf8();
+      return text;
   }
 }
 
-/** A DuckDB value in the form the apache-arrow builder of `type` accepts. */
-function arrowValue(value: DuckDBValue, type: DataType): unknown {
-  if (value === null) return null;
-  if (type instanceof Utf8) return toCellText(value);
-  if (type instanceof Int32 || type instanceof Float64) return Number(value as number);
-  if (type instanceof Int64)
-    return BigInt.asIntN(64, typeof value === 'bigint' ? value : BigInt(value as number));
-  if (type instanceof TimestampMicrosecond) {
-    const micros = (value as DuckDBTimestampValue | DuckDBTimestampTZValue).micros;
-    return Number(micros) / 1000;
-  }
-  if (type instanceof DateDay) return (value as DuckDBDateValue).days * 86_400_000;
-  if (type instanceof List)
-    return (value as DuckDBListValue).items.map((item) =>
-      arrowValue(item, type.children[0]?.type as DataType),
-    );
-  if (type instanceof Struct) {
-    const entries = (value as DuckDBStructValue).entries;
-    return Object.fromEntries(
-      type.children.map((f) => [f.name, arrowValue(entries[f.name] ?? null, f.type as DataType)]),
-    );
-  }
-  if (type instanceof Map_) {
-    const [keyField, valueField] = (type.children[0]?.type as Struct).children;
-    return new Map(
-      (value as DuckDBMapValue).entries.map((e) => [
-        arrowValue(e.key, keyField?.type as DataType),
-        arrowValue(e.value, valueField?.type as DataType),
-      ]),
-    );
-  }
-  return value;
+function columnData(column: ArrowColumn, values: Iterable<DuckDBValue>): Data {
+  const builder = makeBuilder<DataType, null>({ type: column.type, nullValues: [null] });
+  for (const value of values) builder.append(value === null ? null : column.convert(value));
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- apache-arrow types flush() as Data<any>
+  const data: Data = builder.finish().flush();
+  return data;
 }
 
 export async function writeArrowStream(
-  columns: readonly string[],
+  names: readonly string[],
   types: readonly DuckDBType[],
   chunks: AsyncIterable<DuckDBValue[][]>,
   out: Writable,
 ): Promise<number> {
-  const fields = columns.map(
-    (name, i) => new Field(name, arrowType(types[i] ?? types[0] ?? ({} as DuckDBType)), true),
+  const columns = types.map(arrowColumn);
+  const schema = new Schema(
+    names.map((name, i) => new Field(name, columns[i]?.type ?? text.type, true)),
   );
-  const schema = new Schema(fields);
+  const batch = (rows: readonly DuckDBValue[][]): RecordBatch => {
+    const data: Record<string, Data> = {};
+    names.forEach((name, i) => {
+      data[name] = columnData(
+        columns[i] ?? text,
+        rows.map((row) => row[i] ?? null),
+      );
+    });
+    return new RecordBatch(data);
+  };
   const writer = RecordBatchStreamWriter.throughNode();
-  writer.pipe(out);
-  const done = new Promise<void>((resolve, reject) => {
+  const finished = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve);
     out.once('error', reject);
   });
+  writer.pipe(out);
   let rows = 0;
-  let wrote = false;
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
-    const children = fields.map((field, i) => {
-      const builder: Builder = makeBuilder({ type: field.type as DataType, nullValues: [null] });
-      for (const row of chunk) builder.append(arrowValue(row[i] ?? null, field.type as DataType));
-      return builder.finish().flush();
-    });
-    const data = makeData({
-      type: new Struct(fields),
-      length: chunk.length,
-      nullCount: 0,
-      children,
-    });
-    writer.write(new RecordBatch(schema, data));
-    wrote = true;
+    writer.write(batch(chunk));
     rows += chunk.length;
   }
-  if (!wrote)
-    writer.write(
-      new RecordBatch(
-        schema,
-        makeData({
-          type: new Struct(fields),
-          length: 0,
-          nullCount: 0,
-          children: fields.map((f) =>
-            makeBuilder({ type: f.type as DataType })
-              .finish()
-              .flush(),
-          ),
-        }),
-      ),
-    );
+  if (rows === 0) writer.write(new RecordBatch(schema));
   writer.end();
-  await done;
+  if (out !== process.stdout) await finished;
   return rows;
 }

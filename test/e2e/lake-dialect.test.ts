@@ -464,13 +464,13 @@ describe.skipIf(!HAS_SHARED)("AWS's published CloudTrail Lake sample queries", (
     const to = Date.parse('2022-11-26T00:00:00Z');
     const expected = new Map<string, number>();
     for (const r of records.filter((x) => eventMs(x) > from && eventMs(x) < to)) {
-      const key = `${String(r['awsRegion'] ?? null)}|${String(r['eventSource'] ?? null)}`;
+      const key = `${JSON.stringify(r['awsRegion'] ?? null)}|${JSON.stringify(r['eventSource'] ?? null)}`;
       expected.set(key, (expected.get(key) ?? 0) + 1);
     }
     expect(
       new Map(
         rows.map((r) => [
-          `${String(r['awsRegion'])}|${String(r['eventSource'])}`,
+          `${JSON.stringify(r['awsRegion'])}|${JSON.stringify(r['eventSource'])}`,
           Number(r['apiCount']),
         ]),
       ),
