@@ -16,9 +16,9 @@ describe('ctlake command line', () => {
     ],
     [
       ['query', '--format', 'xml', 'SELECT 1'],
-      /argument 'xml' is invalid. Allowed choices are table, csv, json, ndjson/,
+      /argument 'xml' is invalid. Allowed choices are table, csv, json, ndjson, parquet, arrow/,
     ],
-    [['query'], /give the SQL either as an argument or with --file, not both/],
+    [['query'], /give the query as SQL text, with --file, or with --name \(exactly one\)/],
   ])('exits 2 on usage error %j', async (args, message) => {
     const result = await ctlake(args);
     expect(result.code).toBe(2);

@@ -78,8 +78,8 @@ describe('the named query pack on a generated scenario lake', () => {
   it('qbusiness-sync-jobs', async () => {
     const rows = await run('qbusiness-sync-jobs');
     expect(rows).toHaveLength(1);
+    expect(String(rows[0]?.['user'])).toMatch(/:user\/guru-admin$/);
     expect(rows[0]).toMatchObject({
-      user: expect.stringContaining(':user/guru-admin'),
       dataSourceId: 'ds-s3-0001',
       indexId: 'idx-0001',
     });
@@ -252,8 +252,8 @@ describe('the named query pack on a generated scenario lake', () => {
   it('bedrock-model-access-enumeration flags only the leaked key', async () => {
     const rows = await run('bedrock-model-access-enumeration');
     expect(rows).toHaveLength(1);
+    expect(String(rows[0]?.['principal'])).toMatch(/:user\/dev-ci$/);
     expect(rows[0]).toMatchObject({
-      principal: expect.stringContaining(':user/dev-ci'),
       sourceIPAddress: ATTACKER_IP,
       availabilityChecks: 6,
       enumerationCalls: 8,
