@@ -46,10 +46,12 @@ function scratchRows(file: string, onlyObject?: number): string {
 
 /** SELECT producing the event rows (plus the partition column) of the scratch file. */
 export function eventRowsSelect(file: string, onlyObject?: number): string {
-  return `SELECT *, strftime("eventTime", '%Y-%m-%d') AS ${quoteIdent(PARTITION_COLUMN)}
+  const { inner, outer } = recordProjection('r', 'json');
+  return `SELECT ${outer.join(', ')}, "eventJson", "eventJsonChecksum", "sourceObject", "recordIndex",
+  strftime("eventTime", '%Y-%m-%d') AS ${quoteIdent(PARTITION_COLUMN)}
 FROM (
   SELECT
-  ${recordProjection('r', 'json')},
+  ${inner.join(',\n  ')},
   json AS "eventJson",
   checksum AS "eventJsonChecksum",
   uri AS "sourceObject",

@@ -139,22 +139,7 @@ function merge(preferred: string, fallback: string, type: FieldType): string {
 }
 
 /** Identity types that always carry a principalId in CloudTrail's own output. */
-const TYPES_WITH_PRINCIPAL_ID = [
-  'IAMUser',
-  'AssumedRole',
-  'Root',
-  'FederatedUser',
-  'AWSAccount',
-  'SAMLUser',
-  'WebIdentityUser',
-];
-
-function userIdentityWithFallback(fast: string, json: string, type: FieldType): string {
-  const lowerSpec = JSON.stringify({ userIdentity: specOf(type, 'lower') });
-  const lower = `struct_extract_at(json_transform(${json}, ${sqlString(lowerSpec)}), 1)`;
-  const suspicious = `struct_extract(${fast}, 'principalId') IS NULL AND struct_extract(${fast}, 'type') IN (${TYPES_WITH_PRINCIPAL_ID.map(sqlString).join(', ')})`;
-  return `CASE WHEN ${suspicious} THEN ${merge(fast, `CAST(${lower} AS ${sqlType(type)})`, type)} ELSE ${fast} END`;
-}
+const TYPES_WITH_PRINCIPAL_ID = ['IAMUser', 'AssumedRole', 'Root', 'FederatedUser', 'AWSAccount', 'SAMLUser', 'WebIdentityUser'];
 
 /** The structure argument of json_transform for a whole record. */
 export function recordTransformSpec(): string {
@@ -162,20 +147,37 @@ export function recordTransformSpec(): string {
 }
 
 /**
- * The SELECT list producing every record column from the transformed record `r`, with `json`
- * the record's text (for the lower-case fallback).
+ * The record columns in two SELECT layers. `inner` reads the transformed record `r` (and the
+ * record text `json`); `outer` reads the inner layer's columns. The split keeps the lower-case
+ * `userIdentity` fallback cheap: its condition is tested on the raw transform result, its second
+ * transform runs only for the rows that need it, and the merge reads computed columns instead of
+ * repeating the cast in every field.
  */
-export function recordProjection(r: string, json: string): string {
+export function recordProjection(r: string, json: string): { inner: string[]; outer: string[] } {
   const positions = slotPositions(RECORD_FIELDS);
-  return RECORD_FIELDS.map((field, i) => {
-    const candidates = (positions[i] ?? []).map((p) =>
-      project(`struct_extract_at(${r}, ${p})`, field.type, 0),
+  const inner: string[] = [];
+  const outer: string[] = [];
+  RECORD_FIELDS.forEach((field, i) => {
+    const slots = positions[i] ?? [];
+    const candidates = slots.map((p) => project(`struct_extract_at(${r}, ${p})`, field.type, 0));
+    const value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+    const name = quoteIdent(field.name);
+    if (field.name !== 'userIdentity' || field.type.kind !== 'struct') {
+      inner.push(`${value} AS ${name}`);
+      outer.push(name);
+      return;
+    }
+    const raw = `struct_extract_at(${r}, ${slots[0] ?? 0})`;
+    const fieldPosition = (n: string): number => field.type.kind === 'struct' ? field.type.fields.findIndex((f) => f.name === n) + 1 : 0;
+    const suspicious = `struct_extract_at(${raw}, ${fieldPosition('principalId')}) IS NULL AND struct_extract_at(${raw}, ${fieldPosition('type')}) IN (${TYPES_WITH_PRINCIPAL_ID.map(sqlString).join(', ')})`;
+    const lowerSpec = sqlString(JSON.stringify({ userIdentity: specOf(field.type, 'lower') }));
+    inner.push(`${value} AS "__ui"`);
+    inner.push(
+      `CASE WHEN ${suspicious} THEN CAST(struct_extract_at(json_transform(${json}, ${lowerSpec}), 1) AS ${sqlType(field.type)}) END AS "__ui_lower"`,
     );
-    let value =
-      candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
-    if (field.name === 'userIdentity') value = userIdentityWithFallback(value, json, field.type);
-    return `${value} AS ${quoteIdent(field.name)}`;
-  }).join(',\n  ');
+    outer.push(`CASE WHEN "__ui_lower" IS NULL THEN "__ui" ELSE ${merge('"__ui"', '"__ui_lower"', field.type)} END AS ${name}`);
+  });
+  return { inner, outer };
 }
 
 /** The DuckDB type of a field, e.g. for DDL and for documentation. */
