@@ -1,20 +1,30 @@
 /**
- * `npm run bench [-- --events N --runs R --quick]`: ingest throughput of ctlake on a generated
- * archive, against what a user would do by hand with DuckDB on the same files in the same run:
- * `read_json` with auto-detection (full sampling, which this archive needs to succeed) and with
- * an explicit column list (nested fields as JSON text). Writes bench/RESULTS.md and
- * bench/results.json. No timing is asserted anywhere; this only measures and reports.
+ * `npm run bench [-- --events N | --large | --quick] [--runs R]`: ctlake's ingest throughput on a
+ * generated archive, in one run on one machine, against what a user would do by hand with DuckDB
+ * (read_json with auto-detection, and with an explicit column list) and against floors measured
+ * on the same files with the same worker count (parallel gunzip; gunzip + JSON.parse; ctlake's
+ * own stages each alone). Then query latency of every named query on the lake produced, and peak
+ * RSS on a 4× larger archive. Writes bench/RESULTS.md, bench/results.json and
+ * bench/ingest-workers.svg. Nothing here asserts a timing; it measures and reports.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { Piscina } from 'piscina';
 import { type ArchiveManifest, generateArchive } from '../fixtures/generator/archive.js';
+import { batchObjects } from '../src/ingest/plan.js';
+import { translateQuery } from '../src/query/dialect/translate.js';
+import { LakeDatabase } from '../src/query/lake-database.js';
+import { loadNamedQueries, namedQueryValues } from '../src/query/named-queries.js';
 import { RECORD_FIELDS } from '../src/schema/event-schema.js';
 import { quoteIdent, sqlString } from '../src/schema/transform.js';
+import { LocalSource } from '../src/source/local.js';
+import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
+import { barChartSvg } from './svg-chart.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repo, 'bench');
@@ -25,47 +35,55 @@ const { values } = parseArgs({
     events: { type: 'string' },
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    results: { type: 'string' },
+    large: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
-const events = Number(values.events ?? (quick ? 20_000 : 1_000_000));
+const events = Number(values.events ?? (quick ? 20_000 : values.large ? 10_000_000 : 1_000_000));
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const cores = os.availableParallelism();
 const SEED = 42;
 const END = new Date('2026-11-23T00:00:00Z');
+const QUERY_RUNS = quick ? 3 : 9;
 
-interface Measurement {
-  readonly name: string;
-  readonly seconds: number[];
-  readonly events: number;
-  readonly note: string;
-  readonly peakRssMb?: number[];
-}
-
-function median(xs: readonly number[]): number {
+const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
+};
+const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+};
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
 
-async function archive(): Promise<{ dir: string; manifest: ArchiveManifest }> {
-  const dir = path.join(outDir, `archive-${events}-seed${SEED}`);
+async function archive(size: number): Promise<{ dir: string; manifest: ArchiveManifest }> {
+  const dir = path.join(outDir, `archive-${size}-seed${SEED}`);
   const manifestFile = `${dir}.manifest.json`;
-  if (existsSync(manifestFile)) {
+  if (existsSync(manifestFile))
     return { dir, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ArchiveManifest };
-  }
   rmSync(dir, { recursive: true, force: true });
-  process.stderr.write(`generating ${events} events into ${path.relative(repo, dir)} …\n`);
-  const manifest = await generateArchive({ outDir: dir, events, seed: SEED, end: END, days: 7 });
+  log(`generating ${size} events into ${path.relative(repo, dir)} …`);
+  const manifest = await generateArchive({
+    outDir: dir,
+    events: size,
+    seed: SEED,
+    end: END,
+    days: 7,
+  });
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   return { dir, manifest };
 }
 
-function runCtlake(
-  dir: string,
-  lake: string,
-): Promise<{ seconds: number; rssMb: number; summary: string }> {
+interface IngestRun {
+  readonly seconds: number;
+  readonly rssMb: number;
+}
+
+function runIngest(dir: string, lake: string, workers: number): Promise<IngestRun> {
+  rmSync(lake, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
@@ -78,7 +96,7 @@ function runCtlake(
         lake,
         '--quiet',
         '--workers',
-        String(cores),
+        String(workers),
       ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -88,49 +106,32 @@ function runCtlake(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000;
       if (code !== 0) {
         reject(new Error(`ctlake ingest exited ${String(code)}: ${stderr}`));
         return;
       }
       const rss = /peak RSS (\d+) MB/.exec(stderr);
-      resolve({ seconds, rssMb: Number(rss?.[1] ?? NaN), summary: stderr.trim() });
+      resolve({ seconds: (performance.now() - started) / 1000, rssMb: Number(rss?.[1] ?? NaN) });
     });
   });
 }
 
-/** The log and Insight files (digests excluded), as a user would list them for read_json. */
-function logGlobs(dir: string): string {
-  const glob = (folder: string): string =>
-    sqlString(path.join(dir, 'AWSLogs', '**', folder, '*', '*', '*', '*', '*.json.gz'));
-  return `[${glob('CloudTrail')}, ${glob('CloudTrail-Insight')}]`;
-}
-
-async function duckdbVersion(): Promise<string> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const version = (await connection.runAndReadAll('SELECT version() AS v')).getRowObjectsJS()[0]?.[
-    'v'
-  ];
-  connection.closeSync();
-  instance.closeSync();
-  return typeof version === 'string' ? version : 'unknown';
-}
-
-async function duckdbRun(sql: string): Promise<number> {
+async function duckdb<T>(work: (run: (sql: string) => Promise<number>) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', { threads: String(cores) });
   const connection = await instance.connect();
   try {
-    const started = performance.now();
-    await connection.run(sql);
-    return (performance.now() - started) / 1000;
+    return await work(async (sql) => {
+      const started = performance.now();
+      await connection.run(sql);
+      return (performance.now() - started) / 1000;
+    });
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-/** Explicit columns: every top-level field, nested ones as JSON text, scalars as VARCHAR. */
+/** Explicit columns: every top-level field, nested ones as JSON text, scalars typed. */
 function explicitRecordsType(): string {
   const fields = RECORD_FIELDS.map((f) => {
     const type =
@@ -146,96 +147,279 @@ function explicitRecordsType(): string {
   return `STRUCT(${fields.join(', ')})[]`;
 }
 
+function logGlobs(dir: string): string {
+  const glob = (folder: string): string =>
+    sqlString(path.join(dir, 'AWSLogs', '**', folder, '*', '*', '*', '*', '*.json.gz'));
+  return `[${glob('CloudTrail')}, ${glob('CloudTrail-Insight')}]`;
+}
+
+/** The ingest's own batches of the archive's log files (digests left out, as ingest does). */
+async function batches(dir: string): Promise<string[][]> {
+  const objects = [];
+  for await (const o of new LocalSource(dir).list()) if (o.key.kind !== 'digest') objects.push(o);
+  objects.sort((a, b) => (a.uri < b.uri ? -1 : 1));
+  return batchObjects(objects).map((b) => b.map((o) => o.uri));
+}
+
+async function floor(
+  mode: FloorMode,
+  work: readonly string[][],
+): Promise<{ seconds: number; stages: Record<string, number> }> {
+  const pool = new Piscina<FloorTask, FloorResult>({
+    filename: path.join(repo, 'dist', 'bench', 'floor-worker.js'),
+    minThreads: cores,
+    maxThreads: cores,
+  });
+  const started = performance.now();
+  const stages: Record<string, number> = {};
+  try {
+    const results = await Promise.all(
+      work.map((files, i) =>
+        pool.run({
+          mode,
+          files,
+          scratchDir: path.join('/dev/shm', `ctlake-bench-${process.pid}-${i}`),
+        }),
+      ),
+    );
+    for (const r of results)
+      for (const [k, v] of Object.entries(r.stages)) stages[k] = (stages[k] ?? 0) + v / 1000;
+    return { seconds: (performance.now() - started) / 1000, stages };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function queryLatencies(
+  lake: string,
+): Promise<{ name: string; p50: number; p95: number; rows: number }[]> {
+  const db = await LakeDatabase.open(lake);
+  try {
+    const out = [];
+    for (const query of loadNamedQueries()) {
+      const translated = await translateQuery(db.connection, query.sql);
+      const { values: all, types: allTypes } = namedQueryValues(query, {});
+      const params = Object.fromEntries(translated.parameters.map((p) => [p, all[p] ?? null]));
+      const types = Object.fromEntries(
+        translated.parameters
+          .map((p) => [p, allTypes[p]])
+          .filter((e): e is [string, NonNullable<(typeof allTypes)[string]>] => e[1] !== undefined),
+      );
+      const times: number[] = [];
+      let rows = 0;
+      for (let i = 0; i < QUERY_RUNS; i++) {
+        const started = performance.now();
+        const reader = await db.connection.runAndReadAll(translated.sql, params, types);
+        rows = reader.currentRowCount;
+        times.push(performance.now() - started);
+      }
+      out.push({ name: query.name, p50: median(times), p95: percentile(times, 95), rows });
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+interface Row {
+  readonly name: string;
+  readonly seconds: number[];
+  readonly note: string;
+  readonly rssMb?: number[];
+}
+
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const { dir, manifest } = await archive();
-  const total = manifest.events;
-  const measurements: Measurement[] = [];
+  const { dir, manifest } = await archive(events);
+  const total = manifest.events + manifest.insightEvents;
+  const lake = path.join(outDir, 'lake-ctlake');
 
-  const ctlake: Measurement = {
-    name: `ctlake ingest (${cores} workers)`,
-    seconds: [],
-    events: total + manifest.insightEvents,
-    note: 'full Lake schema + eventJson + SHA-256 + provenance, Hive-partitioned zstd Parquet, catalog',
-    peakRssMb: [],
-  };
-  for (let i = 0; i < runs; i++) {
-    const lake = path.join(outDir, 'lake-ctlake');
-    rmSync(lake, { recursive: true, force: true });
-    const r = await runCtlake(dir, lake);
-    ctlake.seconds.push(r.seconds);
-    ctlake.peakRssMb?.push(r.rssMb);
-    process.stderr.write(`ctlake run ${i + 1}: ${r.seconds.toFixed(1)} s\n`);
+  const sweep: Row[] = [];
+  for (let workers = 1; workers <= cores; workers++) {
+    const row: Row = {
+      name: `ctlake ingest, ${workers} worker${workers === 1 ? '' : 's'}`,
+      seconds: [],
+      rssMb: [],
+      note: 'full Lake schema, eventJson, SHA-256, provenance, Hive-partitioned zstd Parquet, catalog',
+    };
+    for (let i = 0; i < runs; i++) {
+      const r = await runIngest(dir, lake, workers);
+      row.seconds.push(r.seconds);
+      row.rssMb?.push(r.rssMb);
+      log(`${row.name} run ${i + 1}: ${r.seconds.toFixed(1)} s, ${r.rssMb} MB`);
+    }
+    sweep.push(row);
   }
-  measurements.push(ctlake);
+  const ours = sweep[sweep.length - 1];
+  if (!ours) throw new Error('no ingest measured');
 
-  const glob = logGlobs(dir);
   const target = path.join(outDir, 'baseline.parquet');
-  const baselines = [
+  const glob = logGlobs(dir);
+  const baselines: Row[] = [
     {
       name: 'DuckDB read_json auto-detect → Parquet',
-      note: 'sample_size = -1 and all files sampled (the default sample fails on this archive: "unknown key sessionContext"); no raw-event column',
-      sql: `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+      note: 'sample_size = -1 over all files (the default sample fails on this archive); no raw-event column',
+      seconds: [],
     },
     {
       name: 'DuckDB read_json explicit columns → Parquet',
-      note: 'top-level columns given, nested ones as JSON text; no raw-event column',
-      sql: `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, columns = {'Records': ${sqlString(explicitRecordsType())}})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+      note: 'top-level columns, nested ones as JSON text; no raw-event column',
+      seconds: [],
     },
   ];
-  for (const b of baselines) {
-    const m: Measurement = {
-      name: b.name,
-      seconds: [],
-      events: total + manifest.insightEvents,
-      note: b.note,
-    };
-    for (let i = 0; i < runs; i++) {
+  const baselineSql = [
+    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, columns = {'Records': ${sqlString(explicitRecordsType())}})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+  ];
+  for (const [i, row] of baselines.entries()) {
+    for (let r = 0; r < runs; r++) {
       rmSync(target, { force: true });
-      m.seconds.push(await duckdbRun(b.sql));
-      process.stderr.write(`${b.name} run ${i + 1}: ${(m.seconds[i] ?? 0).toFixed(1)} s\n`);
+      row.seconds.push(await duckdb((run) => run(baselineSql[i] ?? '')));
+      log(`${row.name} run ${r + 1}: ${(row.seconds[r] ?? 0).toFixed(1)} s`);
     }
-    measurements.push(m);
   }
   rmSync(target, { force: true });
-  report(manifest, measurements, await duckdbVersion());
+
+  const work = await batches(dir);
+  const floors: Row[] = [
+    {
+      name: `floor: parallel read + gunzip (${cores} workers)`,
+      note: 'the same batches, nothing else',
+      seconds: [],
+    },
+    {
+      name: `floor: read + gunzip + JSON.parse (${cores} workers)`,
+      note: 'the least a JavaScript reader does',
+      seconds: [],
+    },
+  ];
+  const componentRuns: { seconds: number; stages: Record<string, number> }[] = [];
+  for (let r = 0; r < runs; r++) {
+    floors[0]?.seconds.push((await floor('gunzip', work)).seconds);
+    floors[1]?.seconds.push((await floor('parse', work)).seconds);
+    componentRuns.push(await floor('components', work));
+    log(`floors run ${r + 1}: ${floors.map((f) => (f.seconds[r] ?? 0).toFixed(1)).join(' s, ')} s`);
+  }
+  const stageNames = ['prepare', 'transform', 'write'];
+  const stageMedians = Object.fromEntries(
+    stageNames.map((s) => [s, median(componentRuns.map((c) => c.stages[s] ?? 0)) / cores]),
+  );
+  const componentFloor: Row = {
+    name: `floor: ctlake's stages, each alone (${cores} workers)`,
+    note: `sum of per-stage CPU time / ${cores}: prepare (read, gunzip, scan, SHA-256, scratch) ${stageMedians['prepare']?.toFixed(1)} s + transform (DuckDB json_transform + projection) ${stageMedians['transform']?.toFixed(1)} s + write (Parquet COPY) ${stageMedians['write']?.toFixed(1)} s`,
+    seconds: componentRuns.map(
+      (c) => stageNames.reduce((n, s) => n + (c.stages[s] ?? 0), 0) / cores,
+    ),
+  };
+
+  await runIngest(dir, lake, cores);
+  const queries = await queryLatencies(lake);
+
+  let large: { events: number; rssMb: number; seconds: number } | undefined;
+  if (!quick && !values.large) {
+    const big = await archive(events * 4);
+    const r = await runIngest(big.dir, path.join(outDir, 'lake-4x'), cores);
+    large = { events: big.manifest.events, rssMb: r.rssMb, seconds: r.seconds };
+    rmSync(path.join(outDir, 'lake-4x'), { recursive: true, force: true });
+    log(`4× archive: ${r.seconds.toFixed(1)} s, ${r.rssMb} MB`);
+  }
+
+  report({
+    manifest,
+    total,
+    sweep,
+    ours,
+    baselines,
+    floors: [...floors, componentFloor],
+    queries,
+    large,
+  });
 }
 
-function report(
-  manifest: ArchiveManifest,
-  measurements: readonly Measurement[],
-  duckdb: string,
-): void {
-  const ours = measurements[0];
-  if (!ours) return;
-  const rate = (m: Measurement): number => m.events / median(m.seconds);
+interface Report {
+  readonly manifest: ArchiveManifest;
+  readonly total: number;
+  readonly sweep: readonly Row[];
+  readonly ours: Row;
+  readonly baselines: readonly Row[];
+  readonly floors: readonly Row[];
+  readonly queries: readonly { name: string; p50: number; p95: number; rows: number }[];
+  readonly large: { events: number; rssMb: number; seconds: number } | undefined;
+}
+
+function report(r: Report): void {
+  const rate = (row: Row): number => r.total / median(row.seconds);
+  const mbs = (row: Row): number => r.manifest.jsonBytes / 1e6 / median(row.seconds);
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-  const command = `npm run bench --${quick ? ' --quick' : ''} --events ${events} --runs ${runs}`;
-  const rows = measurements.map((m) => {
-    const ratio = rate(ours) / rate(m);
-    const rss = m.peakRssMb ? `${median(m.peakRssMb).toFixed(0)} MB` : '–';
-    return `| ${m.name} | ${median(m.seconds).toFixed(1)} s | ${Math.round(rate(m)).toLocaleString('en-US')} | ${(manifest.jsonBytes / 1e6 / median(m.seconds)).toFixed(1)} | ${m === ours ? '1.00×' : `${ratio.toFixed(2)}×`} | ${rss} | ${m.note} |`;
-  });
+  const command = `npm run bench --${quick ? ' --quick' : values.large ? ' --large' : ''} --events ${events} --runs ${runs}`;
+  const line = (row: Row, vs: boolean): string =>
+    `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round(rate(row)).toLocaleString('en-US')} | ${mbs(row).toFixed(1)} | ${vs ? `${(rate(r.ours) / rate(row)).toFixed(2)}×` : '–'} | ${row.rssMb ? `${median(row.rssMb).toFixed(0)} MB` : '–'} | ${row.note} |`;
+  const rssFlat = r.large
+    ? `Peak RSS on the ${r.large.events.toLocaleString('en-US')}-event archive: ${r.large.rssMb} MB (${((r.large.rssMb / median(r.ours.rssMb ?? [])) * 100 - 100).toFixed(0)}% vs the ${r.manifest.events.toLocaleString('en-US')}-event one), ingested in ${r.large.seconds.toFixed(1)} s (${Math.round(r.large.events / r.large.seconds).toLocaleString('en-US')} events/s).`
+    : 'Peak RSS on a 4× archive: not measured in this mode.';
   const md = `# Ingest benchmark
 
 Command: \`${command}\`
-Machine: ${machine}; Node ${process.version}; DuckDB ${duckdb}
+Machine: ${machine}; Node ${process.version}; DuckDB 1.5.6 (\`@duckdb/node-api\` 1.5.6-r.1)
 Date: ${new Date().toISOString().slice(0, 10)}
-Archive: generated, seed ${manifest.seed}, ${manifest.events.toLocaleString('en-US')} events + ${manifest.insightEvents} Insight events in ${manifest.logFiles.toLocaleString('en-US')} log files (+${manifest.digestFiles} digests), ${(manifest.jsonBytes / 1e6).toFixed(0)} MB JSON, ${(manifest.storedBytes / 1e6).toFixed(0)} MB gzip, largest file ${(manifest.largestFileJsonBytes / 1e6).toFixed(1)} MB.
-Medians of ${runs} run${runs === 1 ? '' : 's'} each, all in this one run. "ctlake vs" is ctlake's events/s divided by the row's.
+Archive: generated, seed ${r.manifest.seed}: ${r.manifest.events.toLocaleString('en-US')} events + ${r.manifest.insightEvents} Insight events in ${r.manifest.logFiles.toLocaleString('en-US')} log files (+${r.manifest.digestFiles} digests), ${(r.manifest.jsonBytes / 1e6).toFixed(0)} MB JSON, ${(r.manifest.storedBytes / 1e6).toFixed(0)} MB gzip, largest file ${(r.manifest.largestFileJsonBytes / 1e6).toFixed(1)} MB.
+Every figure is the median of ${runs} run${runs === 1 ? '' : 's'}, all measured in this one run. "ctlake vs" = ctlake's events/s at ${cores} workers ÷ the row's.
+
+## Ingest
 
 | what | median wall | events/s | MB/s (JSON) | ctlake vs | peak RSS | notes |
 |---|---|---|---|---|---|---|
-${rows.join('\n')}
+${r.sweep.map((row) => line(row, row !== r.ours)).join('\n')}
+${r.baselines.map((row) => line(row, true)).join('\n')}
+${r.floors.map((row) => line(row, true)).join('\n')}
 
-Per-run seconds: ${measurements.map((m) => `${m.name}: ${m.seconds.map((s) => s.toFixed(1)).join(', ')}`).join('; ')}.
+![events/s by worker count](ingest-workers.svg)
+
+${rssFlat}
+
+## Query latency on the lake produced
+
+${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters.
+
+| named query | p50 | p95 | rows |
+|---|---|---|---|
+${r.queries.map((q) => `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${q.rows} |`).join('\n')}
+
+Per-run seconds: ${[...r.sweep, ...r.baselines, ...r.floors].map((row) => `${row.name}: ${row.seconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}.
 `;
-  const resultsFile =
-    values.results ?? path.join(benchDir, quick ? 'out/RESULTS-quick.md' : 'RESULTS.md');
-  writeFileSync(resultsFile, md);
+  const base = quick ? path.join(outDir, 'RESULTS-quick') : path.join(benchDir, 'RESULTS');
+  writeFileSync(`${base}.md`, md);
   writeFileSync(
-    resultsFile.replace(/\.md$/, '.json'),
-    JSON.stringify({ command, machine, archive: manifest.events, measurements }, null, 2),
+    path.join(quick ? outDir : benchDir, 'results.json'),
+    JSON.stringify(
+      {
+        command,
+        machine,
+        events: r.total,
+        rows: [...r.sweep, ...r.baselines, ...r.floors].map((row) => ({
+          ...row,
+          eventsPerSecond: rate(row),
+        })),
+        queries: r.queries,
+        large: r.large,
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    path.join(quick ? outDir : benchDir, 'ingest-workers.svg'),
+    barChartSvg('ctlake ingest: events/s by worker count', [
+      ...r.sweep.map((row) => ({
+        label: row.name.replace('ctlake ingest, ', ''),
+        value: rate(row),
+      })),
+      ...r.baselines.map((row) => ({
+        label: row.name.replace('DuckDB read_json ', 'DuckDB ').replace(' → Parquet', ''),
+        value: rate(row),
+        muted: true,
+      })),
+    ]),
   );
   process.stdout.write(md);
 }

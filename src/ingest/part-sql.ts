@@ -77,8 +77,9 @@ export interface ParquetOptions {
 
 export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = { compression: 'zstd', compressionLevel: 1 };
 
-export function copyToPartsStatement(
-  file: string,
+/** COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. */
+export function copyRelationToParts(
+  relation: string,
   outDir: string,
   partPrefix: string,
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
@@ -88,9 +89,18 @@ export function copyToPartsStatement(
     (options.stringDictionaryPageSizeLimit === undefined
       ? ''
       : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`);
-  return `COPY (${eventRowsSelect(file)}) TO ${sqlString(outDir)} (
+  return `COPY ${relation} TO ${sqlString(outDir)} (
   FORMAT parquet, COMPRESSION ${options.compression}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
   FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${extra})`;
+}
+
+export function copyToPartsStatement(
+  file: string,
+  outDir: string,
+  partPrefix: string,
+  options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
+): string {
+  return copyRelationToParts(`(${eventRowsSelect(file)})`, outDir, partPrefix, options);
 }
 
 /** The first record of each object whose JSON does not parse. */
