@@ -16,7 +16,7 @@ import { FIELD_SEPARATOR } from './scratch-file.js';
 export const BATCH_OBJECTS_TABLE = 'batch_objects';
 
 /** Records longer than this are refused (CloudTrail caps an event at 256 KB). */
-const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
 export function workerSetupStatements(memoryLimit: string, tempDir: string): string[] {
   return [
@@ -25,6 +25,9 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
     `SET temp_directory = ${sqlString(tempDir)}`,
     // Timestamp strings without an offset are UTC in CloudTrail; the cast must not apply local time.
     `SET TimeZone = 'UTC'`,
+    // Rows of a part need no particular order; not preserving it lets COPY stream instead of
+    // buffering a whole batch (peak memory on batches of large objects).
+    `SET preserve_insertion_order = false`,
     `CREATE OR REPLACE TEMP TABLE ${BATCH_OBJECTS_TABLE} (idx INTEGER PRIMARY KEY, uri VARCHAR)`,
   ];
 }
@@ -85,7 +88,9 @@ export function copyRelationToParts(
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
 ): string {
   const extra =
-    (options.compressionLevel === undefined ? '' : `, COMPRESSION_LEVEL ${options.compressionLevel}`) +
+    (options.compressionLevel === undefined
+      ? ''
+      : `, COMPRESSION_LEVEL ${options.compressionLevel}`) +
     (options.stringDictionaryPageSizeLimit === undefined
       ? ''
       : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`);

@@ -13,9 +13,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordRanges } from './record-scanner.js';
 
 export const FIELD_SEPARATOR = '\x01';
-const SEP = 0x01;
-const NEWLINE = 0x0a;
-const CHECKSUM_HEX_LENGTH = 64;
+/** Bytes gathered before a write: big enough for few syscalls, small next to a large object. */
+const CHUNK_BYTES = 1024 * 1024;
 
 export class ScratchFile {
   readonly path: string;
@@ -32,41 +31,31 @@ export class ScratchFile {
     return this.#lines;
   }
 
-  /** Appends the records of one object. */
+  /** Appends the records of one object, in bounded chunks (a large object is not copied whole). */
   append(objectIndex: number, doc: Buffer, ranges: RecordRanges): void {
     const { starts, ends } = ranges;
-    const count = starts.length;
-    if (count === 0) return;
     const objectField = String(objectIndex);
-    let size = 0;
-    for (let i = 0; i < count; i++) {
-      size +=
-        objectField.length +
-        1 +
-        CHECKSUM_HEX_LENGTH +
-        1 +
-        String(i).length +
-        1 +
-        (ends[i] ?? 0) -
-        (starts[i] ?? 0) +
-        1;
-    }
-    const out = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
+    let chunk: Buffer[] = [];
+    let chunkBytes = 0;
+    const flush = (): void => {
+      if (chunk.length === 0) return;
+      const out = Buffer.concat(chunk, chunkBytes);
+      let written = 0;
+      while (written < out.length)
+        written += writeSync(this.#fd, out, written, out.length - written);
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (let i = 0; i < starts.length; i++) {
       const record = doc.subarray(starts[i], ends[i]);
-      if (this.#lines > 0 || i > 0) out[at++] = NEWLINE;
-      at += out.write(objectField, at, 'latin1');
-      out[at++] = SEP;
-      at += out.write(hash('sha256', record, 'hex'), at, 'latin1');
-      out[at++] = SEP;
-      at += out.write(String(i), at, 'latin1');
-      out[at++] = SEP;
-      at += record.copy(out, at);
+      const prefix = `${this.#lines > 0 ? '\n' : ''}${objectField}${FIELD_SEPARATOR}${hash('sha256', record, 'hex')}${FIELD_SEPARATOR}${i}${FIELD_SEPARATOR}`;
+      const head = Buffer.from(prefix, 'latin1');
+      chunk.push(head, record);
+      chunkBytes += head.length + record.length;
+      this.#lines++;
+      if (chunkBytes >= CHUNK_BYTES) flush();
     }
-    let written = 0;
-    while (written < at) written += writeSync(this.#fd, out, written, at - written);
-    this.#lines += count;
+    flush();
   }
 
   close(): void {

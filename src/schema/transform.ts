@@ -139,7 +139,15 @@ function merge(preferred: string, fallback: string, type: FieldType): string {
 }
 
 /** Identity types that always carry a principalId in CloudTrail's own output. */
-const TYPES_WITH_PRINCIPAL_ID = ['IAMUser', 'AssumedRole', 'Root', 'FederatedUser', 'AWSAccount', 'SAMLUser', 'WebIdentityUser'];
+const TYPES_WITH_PRINCIPAL_ID = [
+  'IAMUser',
+  'AssumedRole',
+  'Root',
+  'FederatedUser',
+  'AWSAccount',
+  'SAMLUser',
+  'WebIdentityUser',
+];
 
 /** The structure argument of json_transform for a whole record. */
 export function recordTransformSpec(): string {
@@ -160,7 +168,8 @@ export function recordProjection(r: string, json: string): { inner: string[]; ou
   RECORD_FIELDS.forEach((field, i) => {
     const slots = positions[i] ?? [];
     const candidates = slots.map((p) => project(`struct_extract_at(${r}, ${p})`, field.type, 0));
-    const value = candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
+    const value =
+      candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
     const name = quoteIdent(field.name);
     if (field.name !== 'userIdentity' || field.type.kind !== 'struct') {
       inner.push(`${value} AS ${name}`);
@@ -168,14 +177,17 @@ export function recordProjection(r: string, json: string): { inner: string[]; ou
       return;
     }
     const raw = `struct_extract_at(${r}, ${slots[0] ?? 0})`;
-    const fieldPosition = (n: string): number => field.type.kind === 'struct' ? field.type.fields.findIndex((f) => f.name === n) + 1 : 0;
+    const fieldPosition = (n: string): number =>
+      field.type.kind === 'struct' ? field.type.fields.findIndex((f) => f.name === n) + 1 : 0;
     const suspicious = `struct_extract_at(${raw}, ${fieldPosition('principalId')}) IS NULL AND struct_extract_at(${raw}, ${fieldPosition('type')}) IN (${TYPES_WITH_PRINCIPAL_ID.map(sqlString).join(', ')})`;
     const lowerSpec = sqlString(JSON.stringify({ userIdentity: specOf(field.type, 'lower') }));
     inner.push(`${value} AS "__ui"`);
     inner.push(
       `CASE WHEN ${suspicious} THEN CAST(struct_extract_at(json_transform(${json}, ${lowerSpec}), 1) AS ${sqlType(field.type)}) END AS "__ui_lower"`,
     );
-    outer.push(`CASE WHEN "__ui_lower" IS NULL THEN "__ui" ELSE ${merge('"__ui"', '"__ui_lower"', field.type)} END AS ${name}`);
+    outer.push(
+      `CASE WHEN "__ui_lower" IS NULL THEN "__ui" ELSE ${merge('"__ui"', '"__ui_lower"', field.type)} END AS ${name}`,
+    );
   });
   return { inner, outer };
 }
