@@ -386,7 +386,8 @@ ${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters.
 ${r.queries.map((q) => `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${q.rows} |`).join('\n')}
 
 Per-run seconds: ${[...r.sweep, ...r.baselines, ...r.floors].map((row) => `${row.name}: ${row.seconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}.
-`;
+
+${readFileSync(path.join(benchDir, 'EXPERIMENTS.md'), 'utf8')}`;
   const base = quick ? path.join(outDir, 'RESULTS-quick') : path.join(benchDir, 'RESULTS');
   writeFileSync(`${base}.md`, md);
   writeFileSync(
