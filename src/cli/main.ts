@@ -11,6 +11,10 @@ import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
 import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
 import { type QuerySource, runQuery } from '../query/run-query.js';
 import { LocalSource } from '../source/local.js';
+import { parseObjectFilter } from '../source/object-filter.js';
+import { S3Source } from '../source/s3.js';
+import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
+import type { TrailSource } from '../source/trail-source.js';
 import { IngestProgressBar, summaryLine } from './progress.js';
 import { readFile } from 'node:fs/promises';
 
@@ -29,6 +33,35 @@ interface IngestFlags {
   lake: string;
   workers: number;
   quiet?: boolean;
+  since?: string;
+  until?: string;
+  account: string[];
+  region: string[];
+  profile?: string;
+  endpointUrl?: string;
+  s3Region?: string;
+  pathStyle?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').filter((v) => v !== '')];
+}
+
+function sourcesFrom(
+  specs: string[],
+  flags: IngestFlags,
+): { sources: TrailSource[]; s3: S3Settings } {
+  const s3: S3Settings = {
+    forcePathStyle: flags.pathStyle ?? flags.endpointUrl !== undefined,
+    ...(flags.s3Region ? { region: flags.s3Region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
+  };
+  const filter = parseObjectFilter(flags);
+  const sources = specs.map((spec): TrailSource =>
+    isS3Uri(spec) ? S3Source.fromUri(spec, s3, filter) : new LocalSource(spec),
+  );
+  return { sources, s3 };
 }
 
 async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
@@ -46,8 +79,11 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
   process.on('SIGTERM', onSigint);
   const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
   try {
+    const { sources: trailSources, s3 } = sourcesFrom(sources, flags);
     const summary = await ingest({
-      sources: sources.map((s) => new LocalSource(s)),
+      sources: trailSources,
+      s3,
+      filter: parseObjectFilter(flags),
       lakeDir: flags.lake,
       workers: flags.workers,
       signal: controller.signal,
@@ -152,6 +188,36 @@ function buildProgram(setExit: (code: number) => void): Command {
         .default(os.availableParallelism()),
     )
     .option('--quiet', 'no progress bar')
+    .option('--since <time>', 'read only objects delivered on or after this day')
+    .option(
+      '--until <time>',
+      'read only objects delivered up to this day (and the next, for late deliveries)',
+    )
+    .option(
+      '--account <id>',
+      'read only these accounts (repeatable, or comma-separated)',
+      collect,
+      [],
+    )
+    .option(
+      '--region <region>',
+      'read only these CloudTrail regions (repeatable, or comma-separated)',
+      collect,
+      [],
+    )
+    .option(
+      '--profile <name>',
+      'AWS profile for s3:// sources (shared config and credentials files)',
+    )
+    .option(
+      '--endpoint-url <url>',
+      'S3-compatible endpoint for s3:// sources (implies --path-style)',
+    )
+    .option(
+      '--s3-region <region>',
+      'region of the S3 client (default: AWS_REGION, else us-east-1; redirects are followed)',
+    )
+    .option('--path-style', 'path-style S3 addressing (bucket in the path, not the host name)')
     .action(async (sources: string[], flags: IngestFlags) => {
       setExit(await ingestCommand(sources, flags));
     });
@@ -211,6 +277,10 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_INPUT_FAILED;
   }
 }
+
+// ctlake pins the AWS SDK version and documents the Node versions it supports (README); the
+// SDK's own notice about its future releases would only add noise to every run.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
 // A reader that stops early (`ctlake query … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

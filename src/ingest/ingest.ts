@@ -14,6 +14,8 @@ import {
 } from '../lake/catalog.js';
 import { lakeLayout } from '../lake/layout.js';
 import { firstLine } from '../errors.js';
+import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
+import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
@@ -32,6 +34,10 @@ export interface IngestProgress {
 
 export interface IngestOptions {
   readonly sources: readonly TrailSource[];
+  /** Which objects to read, by key (account, region, delivery day). */
+  readonly filter?: ObjectFilter;
+  /** How workers reach S3 when a source is there. */
+  readonly s3?: S3Settings;
   readonly lakeDir: string;
   readonly workers: number;
   readonly signal?: AbortSignal;
@@ -67,11 +73,14 @@ async function makeScratchRoot(): Promise<string> {
 
 async function listAll(
   sources: readonly TrailSource[],
+  filter: ObjectFilter,
   signal?: AbortSignal,
 ): Promise<TrailObject[]> {
   const all: TrailObject[] = [];
   for (const source of sources) {
-    for await (const object of source.list(signal)) all.push(object);
+    for await (const object of source.list(signal)) {
+      if (matchesFilter(object.key, filter)) all.push(object);
+    }
   }
   return all;
 }
@@ -79,7 +88,7 @@ async function listAll(
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const layout = lakeLayout(options.lakeDir);
-  const listed = await listAll(options.sources, options.signal);
+  const listed = await listAll(options.sources, options.filter ?? {}, options.signal);
   const catalog = await Catalog.open(layout);
   try {
     const plan = planIngest(listed, await catalog.knownObjects());
@@ -166,6 +175,7 @@ async function runBatches(
         abortFlag,
         memoryLimit: options.workerMemoryLimit ?? '512MB',
         partPrefix: `part-r${runId}-t${taskId}`,
+        ...(options.s3 ? { s3: options.s3 } : {}),
       };
       const running = pool
         .run(task)

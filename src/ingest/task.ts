@@ -3,6 +3,7 @@
  * objects; a result is small: per-object counts and errors, and the paths of the Parquet parts
  * the worker staged. Rows never cross the thread boundary.
  */
+import type { S3Settings } from '../source/s3-settings.js';
 import type { ObjectLocation } from '../source/trail-object.js';
 
 export interface TaskObject {
@@ -25,6 +26,8 @@ export interface IngestTask {
   readonly memoryLimit: string;
   /** Partition file name prefix, unique in the lake (run and task ids). */
   readonly partPrefix: string;
+  /** How to reach S3, when some objects are there. */
+  readonly s3?: S3Settings;
 }
 
 export interface ObjectOutcome {

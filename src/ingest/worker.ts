@@ -36,21 +36,24 @@ function isAborted(flag: Int32Array): boolean {
   return Atomics.load(flag, 0) !== 0;
 }
 
-/** Reads, decodes and scans one object, appending its records to the scratch file. */
-async function prepareObject(object: TaskObject, scratch: ScratchFile): Promise<ObjectOutcome> {
-  let bytes: Buffer;
+/** Objects fetched ahead of the one being scanned: a slow S3 GET overlaps the others' work. */
+const FETCH_AHEAD = 4;
+
+type Fetched = { bytes: Buffer } | { error: string };
+
+function startFetch(object: TaskObject, task: IngestTask, signal: AbortSignal): Promise<Fetched> {
+  return fetchObjectBytes(object.location, task.s3, signal).then(
+    (bytes) => ({ bytes }),
+    (error: unknown) => ({ error: `cannot read: ${firstLine(error)}` }),
+  );
+}
+
+/** Decodes and scans one fetched object, appending its records to the scratch file. */
+function prepareObject(object: TaskObject, fetched: Fetched, scratch: ScratchFile): ObjectOutcome {
+  if ('error' in fetched)
+    return { index: object.index, events: 0, decodedBytes: 0, error: fetched.error };
   try {
-    bytes = await fetchObjectBytes(object.location);
-  } catch (error) {
-    return {
-      index: object.index,
-      events: 0,
-      decodedBytes: 0,
-      error: `cannot read: ${firstLine(error)}`,
-    };
-  }
-  try {
-    const doc = decodeObjectBytes(bytes);
+    const doc = decodeObjectBytes(fetched.bytes);
     const ranges = scanRecords(doc);
     scratch.append(object.index, doc, ranges);
     return { index: object.index, events: ranges.starts.length, decodedBytes: doc.length };
@@ -180,6 +183,38 @@ async function withDatabase<T>(
   }
 }
 
+/** Fetches (ahead) and prepares every object of the task, in order. */
+async function prepareObjects(
+  task: IngestTask,
+  flag: Int32Array,
+  scratch: ScratchFile,
+  outcomes: Map<number, ObjectOutcome>,
+): Promise<boolean> {
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    if (isAborted(flag)) controller.abort();
+  }, ABORT_POLL_MS);
+  const pending = new Map<number, Promise<Fetched>>();
+  try {
+    for (let i = 0; i < task.objects.length; i++) {
+      for (let j = i; j < Math.min(task.objects.length, i + FETCH_AHEAD); j++) {
+        const ahead = task.objects[j];
+        if (ahead && !pending.has(j)) pending.set(j, startFetch(ahead, task, controller.signal));
+      }
+      const object = task.objects[i];
+      const fetched = await pending.get(i);
+      pending.delete(i);
+      if (isAborted(flag)) return false;
+      if (object && fetched) outcomes.set(object.index, prepareObject(object, fetched, scratch));
+    }
+    return true;
+  } finally {
+    clearInterval(poll);
+    controller.abort();
+    await Promise.all(pending.values());
+  }
+}
+
 export default async function runIngestTask(task: IngestTask): Promise<TaskResult> {
   const flag = new Int32Array(task.abortFlag);
   const aborted: TaskResult = { taskId: task.taskId, outcomes: [], parts: [], aborted: true };
@@ -189,10 +224,7 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
   const scratch = new ScratchFile(path.join(task.scratchDir, 'records.scratch'));
   try {
     try {
-      for (const object of task.objects) {
-        if (isAborted(flag)) return aborted;
-        outcomes.set(object.index, await prepareObject(object, scratch));
-      }
+      if (!(await prepareObjects(task, flag, scratch, outcomes))) return aborted;
     } finally {
       scratch.close();
     }

@@ -1,7 +1,10 @@
 import type { TrailKey } from './trail-key.js';
 
 /** Where the bytes of an object live; workers fetch them, the main thread never does. */
-export type ObjectLocation = { readonly kind: 'file'; readonly path: string };
+export type ObjectLocation =
+  | { readonly kind: 'file'; readonly path: string }
+  /** `etag` is the version that was listed; a fetch reads exactly that version or fails. */
+  | { readonly kind: 's3'; readonly bucket: string; readonly key: string; readonly etag: string };
 
 /** One listed source object: a CloudTrail log, Insight or digest file, on disk or in S3. */
 export interface TrailObject {

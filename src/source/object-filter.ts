@@ -1,0 +1,65 @@
+/**
+ * `--since/--until/--account/--region`: which objects an ingest reads, decided from the key
+ * alone (CloudTrail's prefixes carry account, region and delivery day). Objects outside the
+ * layout carry none of these and are always read. The filter works on whole objects: rows just
+ * outside the window can come along, and queries filter rows.
+ */
+import { UsageError } from '../errors.js';
+import type { TrailKey } from './trail-key.js';
+
+export interface ObjectFilter {
+  /** First delivery day to read, `YYYY-MM-DD`. */
+  readonly sinceDay?: string;
+  /** Last delivery day to read, `YYYY-MM-DD` (already widened by a day, see parseObjectFilter). */
+  readonly untilDay?: string;
+  readonly accounts?: readonly string[];
+  readonly regions?: readonly string[];
+}
+
+const DAY_MS = 86_400_000;
+
+function dayOf(text: string, flag: string): Date {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `${flag} ${text}: not a date or time (try 2024-05-09 or 2024-05-09T12:00:00Z)`,
+    );
+  return new Date(ms);
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export interface ObjectFilterFlags {
+  readonly since?: string;
+  readonly until?: string;
+  readonly account?: readonly string[];
+  readonly region?: readonly string[];
+}
+
+export function parseObjectFilter(flags: ObjectFilterFlags): ObjectFilter {
+  const since = flags.since === undefined ? undefined : dayOf(flags.since, '--since');
+  const until = flags.until === undefined ? undefined : dayOf(flags.until, '--until');
+  if (since && until && since > until) throw new UsageError('--since is after --until');
+  return {
+    ...(since ? { sinceDay: isoDay(since) } : {}),
+    // CloudTrail delivers a file up to about 15 minutes after its events: an event at 23:59 on
+    // the last day sits under the next day's prefix.
+    ...(until ? { untilDay: isoDay(new Date(until.getTime() + DAY_MS)) } : {}),
+    ...(flags.account && flags.account.length > 0 ? { accounts: flags.account } : {}),
+    ...(flags.region && flags.region.length > 0 ? { regions: flags.region } : {}),
+  };
+}
+
+export function matchesFilter(key: TrailKey, filter: ObjectFilter): boolean {
+  if (key.day !== undefined) {
+    if (filter.sinceDay !== undefined && key.day < filter.sinceDay) return false;
+    if (filter.untilDay !== undefined && key.day > filter.untilDay) return false;
+  }
+  if (filter.accounts && key.account !== undefined && !filter.accounts.includes(key.account))
+    return false;
+  if (filter.regions && key.region !== undefined && !filter.regions.includes(key.region))
+    return false;
+  return true;
+}
