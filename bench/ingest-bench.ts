@@ -25,6 +25,9 @@ import { quoteIdent, sqlString } from '../src/schema/transform.js';
 import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from './svg-chart.js';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import fg from 'fast-glob';
+import { hasMoto, startMoto } from '../fixtures/s3-server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repo, 'bench');
@@ -82,7 +85,13 @@ interface IngestRun {
   readonly rssMb: number;
 }
 
-function runIngest(dir: string, lake: string, workers: number): Promise<IngestRun> {
+function runIngest(
+  dir: string,
+  lake: string,
+  workers: number,
+  extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<IngestRun> {
   rmSync(lake, { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -97,8 +106,10 @@ function runIngest(dir: string, lake: string, workers: number): Promise<IngestRu
         '--quiet',
         '--workers',
         String(workers),
+        ...extra,
       ],
       {
+        env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
@@ -221,8 +232,88 @@ async function queryLatencies(
   }
 }
 
+/**
+ * S3 ingest from a loopback moto_server against local ingest of the same archive. The archive is
+ * a smaller one (moto is a Python server and would dominate the time on the big one).
+ */
+async function s3Comparison(): Promise<Row[]> {
+  if (!hasMoto()) {
+    log('moto_server not found: S3 comparison skipped');
+    return [];
+  }
+  const size = quick ? 5_000 : 100_000;
+  const dir = path.join(outDir, `archive-s3-${size}`);
+  if (!existsSync(`${dir}.done`)) {
+    rmSync(dir, { recursive: true, force: true });
+    await generateArchive({ outDir: dir, events: size, seed: SEED, end: END, days: 1 });
+    writeFileSync(`${dir}.done`, '');
+  }
+  const moto = await startMoto();
+  try {
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    await client.send(new CreateBucketCommand({ Bucket: 'bench' }));
+    const keys = fg.sync('**/*.json.gz', { cwd: dir });
+    for (let i = 0; i < keys.length; i += 64) {
+      await Promise.all(
+        keys.slice(i, i + 64).map((key) =>
+          client.send(
+            new PutObjectCommand({
+              Bucket: 'bench',
+              Key: key,
+              Body: readFileSync(path.join(dir, key)),
+            }),
+          ),
+        ),
+      );
+    }
+    const env = {
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_REGION: 'us-east-1',
+    };
+    const s3Row: Row = {
+      name: `S3 (moto on loopback), ${size.toLocaleString('en-US')} events, ${cores} workers`,
+      note: `${keys.length} objects; GETs fetched ahead, 4 per worker`,
+      seconds: [],
+    };
+    const localRow: Row = {
+      name: `local disk, same ${size.toLocaleString('en-US')} events, ${cores} workers`,
+      note: 'the same archive read from disk, in the same run',
+      seconds: [],
+    };
+    for (let r = 0; r < runs; r++) {
+      s3Row.seconds.push(
+        (
+          await runIngest(
+            's3://bench',
+            path.join(outDir, 'lake-s3'),
+            cores,
+            ['--endpoint-url', moto.endpoint],
+            env,
+          )
+        ).seconds,
+      );
+      localRow.seconds.push((await runIngest(dir, path.join(outDir, 'lake-s3'), cores)).seconds);
+      log(
+        `S3 vs local run ${r + 1}: ${(s3Row.seconds[r] ?? 0).toFixed(1)} s vs ${(localRow.seconds[r] ?? 0).toFixed(1)} s`,
+      );
+    }
+    rmSync(path.join(outDir, 'lake-s3'), { recursive: true, force: true });
+    return [s3Row, localRow].map((row) => ({ ...row, events: size }));
+  } finally {
+    moto.stop();
+  }
+}
+
 interface Row {
   readonly name: string;
+  /** Events ingested, when not the main archive's. */
+  readonly events?: number;
   readonly seconds: number[];
   readonly note: string;
   readonly rssMb?: number[];
@@ -324,6 +415,7 @@ async function main(): Promise<void> {
     log(`4× archive: ${r.seconds.toFixed(1)} s, ${r.rssMb} MB`);
   }
 
+  const s3 = await s3Comparison();
   report({
     manifest,
     total,
@@ -333,6 +425,7 @@ async function main(): Promise<void> {
     floors: [...floors, componentFloor],
     queries,
     large,
+    s3,
   });
 }
 
@@ -345,10 +438,11 @@ interface Report {
   readonly floors: readonly Row[];
   readonly queries: readonly { name: string; p50: number; p95: number; rows: number }[];
   readonly large: { events: number; rssMb: number; seconds: number } | undefined;
+  readonly s3: readonly Row[];
 }
 
 function report(r: Report): void {
-  const rate = (row: Row): number => r.total / median(row.seconds);
+  const rate = (row: Row): number => (row.events ?? r.total) / median(row.seconds);
   const mbs = (row: Row): number => r.manifest.jsonBytes / 1e6 / median(row.seconds);
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const command = `npm run bench --${quick ? ' --quick' : values.large ? ' --large' : ''} --events ${events} --runs ${runs}`;
@@ -374,6 +468,17 @@ ${r.baselines.map((row) => line(row, true)).join('\n')}
 ${r.floors.map((row) => line(row, true)).join('\n')}
 
 ![events/s by worker count](ingest-workers.svg)
+
+${
+  r.s3.length === 0
+    ? 'S3: not measured (moto_server not found).'
+    : `### S3 against local disk
+
+| what | median wall | events/s | notes |
+|---|---|---|---|
+${r.s3.map((row) => `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round(rate(row)).toLocaleString('en-US')} | ${row.note} |`).join('\n')}
+`
+}
 
 ${rssFlat}
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive, MAIN_ACCOUNT } from '../../fixtures/generator/archive.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
 import { FaultProxy } from '../util/fault-proxy.js';
-import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../util/moto.js';
+import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../../fixtures/s3-server.js';
 
 const BUCKET = 'trail-archive';
 const PREFIX = 'org-trail';

@@ -4,7 +4,7 @@
  * cut off mid-way, and (for one key) 403 Access Denied. Independent of which server is behind.
  */
 import http from 'node:http';
-import { freePort } from './moto.js';
+import { freePort } from '../../fixtures/s3-server.js';
 
 export type Fault = 'slowdown' | 'reset' | 'cut-body' | 'deny';
 

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { matchesFilter, parseObjectFilter } from '../../src/source/object-filter.js';
+import { parseS3Uri } from '../../src/source/s3-settings.js';
+import { parseTrailKey } from '../../src/source/trail-key.js';
+
+describe('parseObjectFilter', () => {
+  it('widens --until by a day for late deliveries and accepts times', () => {
+    expect(
+      parseObjectFilter({
+        since: '2024-05-09',
+        until: '2024-05-10T13:00:00Z',
+        account: ['1'],
+        region: [],
+      }),
+    ).toEqual({
+      sinceDay: '2024-05-09',
+      untilDay: '2024-05-11',
+      accounts: ['1'],
+    });
+  });
+
+  it.each([
+    [
+      { since: 'yesterday' },
+      '--since yesterday: not a date or time (try 2024-05-09 or 2024-05-09T12:00:00Z)',
+    ],
+    [{ since: '2024-05-10', until: '2024-05-09' }, '--since is after --until'],
+  ])('refuses %j', (flags, message) => {
+    expect(() => parseObjectFilter(flags)).toThrow(new UsageError(message));
+  });
+});
+
+describe('matchesFilter', () => {
+  const key = parseTrailKey('AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/09/f.json.gz');
+  it.each([
+    [{}, true],
+    [{ sinceDay: '2024-05-09', untilDay: '2024-05-09' }, true],
+    [{ sinceDay: '2024-05-10' }, false],
+    [{ untilDay: '2024-05-08' }, false],
+    [{ accounts: ['111122223333'] }, true],
+    [{ accounts: ['444455556666'] }, false],
+    [{ regions: ['eu-west-1', 'us-east-1'] }, true],
+    [{ regions: ['eu-west-1'] }, false],
+  ])('%j → %s', (filter, expected) => {
+    expect(matchesFilter(key, filter)).toBe(expected);
+  });
+
+  it('always reads objects outside the layout', () => {
+    expect(
+      matchesFilter(parseTrailKey('/exports/events.json.gz'), {
+        sinceDay: '2030-01-01',
+        regions: ['x'],
+      }),
+    ).toBe(true);
+  });
+});
+
+describe('parseS3Uri', () => {
+  it.each([
+    ['s3://bucket', { bucket: 'bucket', prefix: '' }],
+    ['s3://bucket/', { bucket: 'bucket', prefix: '' }],
+    ['s3://bucket/a/b/', { bucket: 'bucket', prefix: 'a/b/' }],
+    ['s3://bucket/AWSLogs/o-abc/1', { bucket: 'bucket', prefix: 'AWSLogs/o-abc/1' }],
+    ['s3:///nobucket', undefined],
+  ])('%s', (uri, expected) => {
+    expect(parseS3Uri(uri)).toEqual(expected);
+  });
+});
