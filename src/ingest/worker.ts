@@ -194,18 +194,27 @@ async function prepareObjects(
   const poll = setInterval(() => {
     if (isAborted(flag)) controller.abort();
   }, ABORT_POLL_MS);
-  const pending = new Map<number, Promise<Fetched>>();
+  // Objects are scanned in the order their fetches complete (the scratch lines carry the object
+  // index), so one slow GET holds one of the FETCH_AHEAD slots, not the whole batch.
+  const pending = new Map<number, Promise<{ position: number; fetched: Fetched }>>();
+  let next = 0;
   try {
-    for (let i = 0; i < task.objects.length; i++) {
-      for (let j = i; j < Math.min(task.objects.length, i + FETCH_AHEAD); j++) {
-        const ahead = task.objects[j];
-        if (ahead && !pending.has(j)) pending.set(j, startFetch(ahead, task, controller.signal));
+    while (next < task.objects.length || pending.size > 0) {
+      while (next < task.objects.length && pending.size < FETCH_AHEAD) {
+        const position = next++;
+        const object = task.objects[position];
+        if (object) {
+          pending.set(
+            position,
+            startFetch(object, task, controller.signal).then((fetched) => ({ position, fetched })),
+          );
+        }
       }
-      const object = task.objects[i];
-      const fetched = await pending.get(i);
-      pending.delete(i);
+      const { position, fetched } = await Promise.race(pending.values());
+      pending.delete(position);
       if (isAborted(flag)) return false;
-      if (object && fetched) outcomes.set(object.index, prepareObject(object, fetched, scratch));
+      const object = task.objects[position];
+      if (object) outcomes.set(object.index, prepareObject(object, fetched, scratch));
     }
     return true;
   } finally {
