@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CtlakeError, UsageError } from '../errors.js';
-import { ingest } from '../ingest/ingest.js';
+import { DEFAULT_WORKER_MEMORY, ingest } from '../ingest/ingest.js';
 import { DEFAULT_LAKE_DIR } from '../lake/layout.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
 import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
@@ -29,9 +29,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function memorySize(value: string): string {
+  const match = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected a size such as 256MB or 1GB');
+  return `${match[1] ?? ''}${(match[2] ?? '').toUpperCase().replace('IB', 'iB')}`;
+}
+
 interface IngestFlags {
   lake: string;
   workers: number;
+  workerMemory: string;
   quiet?: boolean;
   since?: string;
   until?: string;
@@ -86,6 +93,7 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
       filter: parseObjectFilter(flags),
       lakeDir: flags.lake,
       workers: flags.workers,
+      workerMemoryLimit: flags.workerMemory,
       signal: controller.signal,
       onPlanned: (plan) => bar?.start(plan.todo),
       onProgress: (p) => bar?.update(p),
@@ -186,6 +194,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       new Option('--workers <n>', 'worker threads')
         .argParser(positiveInt)
         .default(os.availableParallelism()),
+    )
+    .addOption(
+      new Option('--worker-memory <size>', 'DuckDB memory limit per worker, e.g. 256MB or 1GB')
+        .argParser(memorySize)
+        .default(DEFAULT_WORKER_MEMORY),
     )
     .option('--quiet', 'no progress bar')
     .option('--since <time>', 'read only objects delivered on or after this day')

@@ -15,8 +15,19 @@ import { FIELD_SEPARATOR } from './scratch-file.js';
 /** Temp table of the task's objects still to be written: index in the task → URI. */
 export const BATCH_OBJECTS_TABLE = 'batch_objects';
 
-/** Records longer than this are refused (CloudTrail caps an event at 256 KB). */
-const MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/**
+ * Records longer than this are refused before DuckDB sees them. CloudTrail's largest event size
+ * setting is 1 MB (CloudTrail Lake's MaxEventSize `Large`; `Standard` is 256 KB). DuckDB's CSV
+ * reader keeps a few buffers of twice this size, so it sets a fixed part of each worker's memory.
+ */
+export const MAX_RECORD_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Rows a partitioned COPY gathers per day before handing them to the Parquet writer. DuckDB's
+ * default (over 500k rows) holds a whole large object in memory; a few thousand rows keep the
+ * worker's memory flat whatever the object size.
+ */
+const PARTITION_FLUSH_ROWS = 4096;
 
 export function workerSetupStatements(memoryLimit: string, tempDir: string): string[] {
   return [
@@ -28,6 +39,7 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
     // Rows of a part need no particular order; not preserving it lets COPY stream instead of
     // buffering a whole batch (peak memory on batches of large objects).
     `SET preserve_insertion_order = false`,
+    `SET partitioned_write_flush_threshold = ${PARTITION_FLUSH_ROWS}`,
     `CREATE OR REPLACE TEMP TABLE ${BATCH_OBJECTS_TABLE} (idx INTEGER PRIMARY KEY, uri VARCHAR)`,
   ];
 }
@@ -76,9 +88,19 @@ export interface ParquetOptions {
    * than zstd saves; a limit of 1 skips dictionaries for every string column.
    */
   readonly stringDictionaryPageSizeLimit?: number;
+  /**
+   * DuckDB's ROW_GROUP_SIZE_BYTES: a row group is closed once its data reaches this size. The
+   * writer buffers a whole row group, so without it one large object (a 190 MB burst file makes a
+   * 120k-row group) needs hundreds of MB and fails the worker's memory limit.
+   */
+  readonly rowGroupBytes?: string;
 }
 
-export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = { compression: 'zstd', compressionLevel: 1 };
+export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
+  compression: 'zstd',
+  compressionLevel: 1,
+  rowGroupBytes: '16MB',
+};
 
 /** COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. */
 export function copyRelationToParts(
@@ -93,7 +115,10 @@ export function copyRelationToParts(
       : `, COMPRESSION_LEVEL ${options.compressionLevel}`) +
     (options.stringDictionaryPageSizeLimit === undefined
       ? ''
-      : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`);
+      : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`) +
+    (options.rowGroupBytes === undefined
+      ? ''
+      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`);
   return `COPY ${relation} TO ${sqlString(outDir)} (
   FORMAT parquet, COMPRESSION ${options.compression}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
   FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${extra})`;

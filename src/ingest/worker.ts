@@ -19,12 +19,13 @@ import {
   BATCH_OBJECTS_TABLE,
   copyToPartsStatement,
   invalidRecordsStatement,
+  MAX_RECORD_BYTES,
   parseRecordStatement,
   stagedPartsStatement,
   validateObjectStatement,
   workerSetupStatements,
 } from './part-sql.js';
-import { LogShapeError, scanRecords } from './record-scanner.js';
+import { LogShapeError, type RecordRanges, scanRecords } from './record-scanner.js';
 import { ScratchFile } from './scratch-file.js';
 import type { IngestTask, ObjectOutcome, StagedPart, TaskObject, TaskResult } from './task.js';
 
@@ -48,6 +49,17 @@ function startFetch(object: TaskObject, task: IngestTask, signal: AbortSignal): 
   );
 }
 
+function refuseOversizedRecords({ starts, ends }: RecordRanges): void {
+  for (let i = 0; i < starts.length; i++) {
+    const bytes = (ends[i] ?? 0) - (starts[i] ?? 0);
+    if (bytes > MAX_RECORD_BYTES) {
+      throw new LogShapeError(
+        `record ${i} is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RECORD_BYTES / 2 ** 20} MiB a CloudTrail event can be`,
+      );
+    }
+  }
+}
+
 /** Decodes and scans one fetched object, appending its records to the scratch file. */
 function prepareObject(object: TaskObject, fetched: Fetched, scratch: ScratchFile): ObjectOutcome {
   if ('error' in fetched)
@@ -55,6 +67,7 @@ function prepareObject(object: TaskObject, fetched: Fetched, scratch: ScratchFil
   try {
     const doc = decodeObjectBytes(fetched.bytes);
     const ranges = scanRecords(doc);
+    refuseOversizedRecords(ranges);
     scratch.append(object.index, doc, ranges);
     return { index: object.index, events: ranges.starts.length, decodedBytes: doc.length };
   } catch (error) {
