@@ -31,6 +31,8 @@ describe('bad input: every readable object is committed, every bad one named', (
     'no-records.json.gz': 'no "Records" array in the JSON document',
     'records-not-array.json.gz': '"Records" is not an array',
     'record-not-object.json.gz': 'record 1 is not a JSON object',
+    'oversized-record.json.gz':
+      'record 1 is 3.0 MiB, more than the 2 MiB a CloudTrail event can be',
   };
   let first: { code: number | null; stderr: string };
 
@@ -59,6 +61,12 @@ describe('bad input: every readable object is committed, every bad one named', (
     write('no-records.json.gz', gzipSync('{"records":[]}'));
     write('records-not-array.json.gz', gzipSync('{"Records":{"eventName":"x"}}'));
     write('record-not-object.json.gz', gzipSync('{"Records":[{"eventName":"ok"},42]}'));
+    write(
+      'oversized-record.json.gz',
+      gzipSync(
+        doc([record(5), record(6, { requestParameters: { policy: 'x'.repeat(3 * 2 ** 20) } })]),
+      ),
+    );
     // Odd but valid: each must be ingested.
     write(
       'stub.json.gz',
