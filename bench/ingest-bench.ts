@@ -6,6 +6,10 @@
  * own stages each alone). Then query latency of every named query on the lake produced, and peak
  * RSS on a 4× larger archive. Writes bench/RESULTS.md, bench/results.json and
  * bench/ingest-workers.svg. Nothing here asserts a timing; it measures and reports.
+ *
+ * `--large` is the manual run at scale: a 10M-event archive (about 15 GB of JSON), ingested with
+ * every core, then the named queries on that lake; it writes bench/RESULTS-large.md and
+ * bench/results-large.json and leaves the default run's files alone.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +47,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const events = Number(values.events ?? (quick ? 20_000 : values.large ? 10_000_000 : 1_000_000));
-const runs = Number(values.runs ?? (quick ? 1 : 3));
+const runs = Number(values.runs ?? (quick || values.large ? 1 : 3));
 const cores = os.availableParallelism();
 const SEED = 42;
 const END = new Date('2026-11-23T00:00:00Z');
@@ -319,6 +323,52 @@ interface Row {
   readonly rssMb?: number[];
 }
 
+/** The large mode: ingest at scale with every core, then named-query latency on that lake. */
+async function mainLarge(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const { dir, manifest } = await archive(events);
+  const total = manifest.events + manifest.insightEvents;
+  const lake = path.join(outDir, 'lake-large');
+  const ingestRuns: IngestRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    ingestRuns.push(await runIngest(dir, lake, cores));
+    log(`large ingest run ${i + 1}: ${(ingestRuns[i]?.seconds ?? 0).toFixed(1)} s`);
+  }
+  const queries = await queryLatencies(lake);
+  const seconds = median(ingestRuns.map((r) => r.seconds));
+  const rssMb = median(ingestRuns.map((r) => r.rssMb));
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
+  const command = `npm run bench -- --large --events ${events} --runs ${runs}`;
+  const md = `# Ingest and query benchmark at scale
+
+Command: \`${command}\`
+Machine: ${machine}; Node ${process.version}; DuckDB 1.5.6 (\`@duckdb/node-api\` 1.5.6-r.1)
+Date: ${new Date().toISOString().slice(0, 10)}
+Archive: generated, seed ${manifest.seed}: ${manifest.events.toLocaleString('en-US')} events + ${manifest.insightEvents} Insight events in ${manifest.logFiles.toLocaleString('en-US')} log files, ${(manifest.jsonBytes / 1e6).toFixed(0)} MB JSON, ${(manifest.storedBytes / 1e6).toFixed(0)} MB gzip, largest file ${(manifest.largestFileJsonBytes / 1e6).toFixed(1)} MB.
+
+## Ingest (${cores} workers, ${runs} run${runs === 1 ? '' : 's'}, median)
+
+| events | wall | events/s | MB/s (JSON) | peak RSS |
+|---|---|---|---|---|
+| ${total.toLocaleString('en-US')} | ${seconds.toFixed(1)} s | ${Math.round(total / seconds).toLocaleString('en-US')} | ${(manifest.jsonBytes / 1e6 / seconds).toFixed(1)} | ${rssMb} MB |
+
+## Query latency on the ${total.toLocaleString('en-US')}-event lake
+
+${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters.
+
+| named query | p50 | p95 | rows |
+|---|---|---|---|
+${queries.map((q) => `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${q.rows} |`).join('\n')}
+`;
+  writeFileSync(path.join(benchDir, 'RESULTS-large.md'), md);
+  writeFileSync(
+    path.join(benchDir, 'results-large.json'),
+    JSON.stringify({ command, machine, events: total, ingest: ingestRuns, queries }, null, 2),
+  );
+  rmSync(lake, { recursive: true, force: true });
+  process.stdout.write(md);
+}
+
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const { dir, manifest } = await archive(events);
@@ -407,7 +457,7 @@ async function main(): Promise<void> {
   const queries = await queryLatencies(lake);
 
   let large: { events: number; rssMb: number; seconds: number } | undefined;
-  if (!quick && !values.large) {
+  if (!quick) {
     const big = await archive(events * 4);
     const r = await runIngest(big.dir, path.join(outDir, 'lake-4x'), cores);
     large = { events: big.manifest.events, rssMb: r.rssMb, seconds: r.seconds };
@@ -445,7 +495,7 @@ function report(r: Report): void {
   const rate = (row: Row): number => (row.events ?? r.total) / median(row.seconds);
   const mbs = (row: Row): number => r.manifest.jsonBytes / 1e6 / median(row.seconds);
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-  const command = `npm run bench --${quick ? ' --quick' : values.large ? ' --large' : ''} --events ${events} --runs ${runs}`;
+  const command = `npm run bench --${quick ? ' --quick' : ''} --events ${events} --runs ${runs}`;
   const line = (row: Row, vs: boolean): string =>
     `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round(rate(row)).toLocaleString('en-US')} | ${mbs(row).toFixed(1)} | ${vs ? `${(rate(r.ours) / rate(row)).toFixed(2)}×` : '–'} | ${row.rssMb ? `${median(row.rssMb).toFixed(0)} MB` : '–'} | ${row.note} |`;
   const rssFlat = r.large
@@ -530,4 +580,4 @@ ${readFileSync(path.join(benchDir, 'EXPERIMENTS.md'), 'utf8')}`;
   process.stdout.write(md);
 }
 
-await main();
+await (values.large ? mainLarge() : main());

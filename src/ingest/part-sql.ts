@@ -102,12 +102,16 @@ export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
   rowGroupBytes: '16MB',
 };
 
-/** COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. */
+/**
+ * COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. With
+ * `intoExistingDir`, `outDir` may already hold parts (of another prefix) from an earlier COPY.
+ */
 export function copyRelationToParts(
   relation: string,
   outDir: string,
   partPrefix: string,
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
+  intoExistingDir = false,
 ): string {
   const extra =
     (options.compressionLevel === undefined
@@ -118,10 +122,38 @@ export function copyRelationToParts(
       : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`) +
     (options.rowGroupBytes === undefined
       ? ''
-      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`);
+      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`) +
+    (intoExistingDir ? ', OVERWRITE_OR_IGNORE true' : '');
   return `COPY ${relation} TO ${sqlString(outDir)} (
   FORMAT parquet, COMPRESSION ${options.compression}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
   FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${extra})`;
+}
+
+/** The days (partition values) the scratch file's events fall on; NULL for events without a time. */
+export function distinctDaysStatement(file: string): string {
+  return `SELECT DISTINCT ${quoteIdent(PARTITION_COLUMN)} AS day FROM (${eventRowsSelect(file)}) ORDER BY day`;
+}
+
+/** COPY of the scratch file's events on the given days only (`null` = events without a time). */
+export function copyDaysToPartsStatement(
+  file: string,
+  outDir: string,
+  partPrefix: string,
+  days: readonly (string | null)[],
+): string {
+  const column = quoteIdent(PARTITION_COLUMN);
+  const dated = days.filter((d): d is string => d !== null);
+  const conditions = [
+    ...(dated.length > 0 ? [`${column} IN (${dated.map(sqlString).join(', ')})`] : []),
+    ...(days.includes(null) ? [`${column} IS NULL`] : []),
+  ];
+  return copyRelationToParts(
+    `(SELECT * FROM (${eventRowsSelect(file)}) WHERE ${conditions.join(' OR ')})`,
+    outDir,
+    partPrefix,
+    DEFAULT_PARQUET_OPTIONS,
+    true,
+  );
 }
 
 export function copyToPartsStatement(

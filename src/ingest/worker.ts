@@ -17,7 +17,9 @@ import { fetchObjectBytes } from '../source/fetch-object.js';
 import { decodeObjectBytes } from './decode.js';
 import {
   BATCH_OBJECTS_TABLE,
+  copyDaysToPartsStatement,
   copyToPartsStatement,
+  distinctDaysStatement,
   invalidRecordsStatement,
   MAX_RECORD_BYTES,
   parseRecordStatement,
@@ -129,6 +131,43 @@ async function isolateBadObjects(
   return found;
 }
 
+/** Days written by one COPY when a batch spans too many to write at once. */
+const DAYS_PER_COPY = 16;
+
+function isOutOfMemory(error: unknown): boolean {
+  return /^Out of Memory Error/.test(firstLine(error));
+}
+
+/**
+ * Writes the batch's parts. A partitioned COPY keeps buffers for every day it has open, so a
+ * batch spanning hundreds of days (a sparse archive with one file a day, or exported samples)
+ * can exceed the worker's memory although it is small: then the days are written a few at a time.
+ */
+async function copyParts(
+  connection: DuckDBConnection,
+  task: IngestTask,
+  file: string,
+): Promise<void> {
+  try {
+    await connection.run(copyToPartsStatement(file, task.stagingDir, task.partPrefix));
+  } catch (error) {
+    if (!isOutOfMemory(error)) throw error;
+    await rm(task.stagingDir, { recursive: true, force: true });
+    const reader = await connection.runAndReadAll(distinctDaysStatement(file));
+    const days = reader.getRowsJS().map(([day]) => (typeof day === 'string' ? day : null));
+    for (let i = 0; i < days.length; i += DAYS_PER_COPY) {
+      await connection.run(
+        copyDaysToPartsStatement(
+          file,
+          task.stagingDir,
+          `${task.partPrefix}-d${String(i)}`,
+          days.slice(i, i + DAYS_PER_COPY),
+        ),
+      );
+    }
+  }
+}
+
 async function writeParts(
   connection: DuckDBConnection,
   task: IngestTask,
@@ -136,15 +175,14 @@ async function writeParts(
   flag: Int32Array,
   outcomes: Map<number, ObjectOutcome>,
 ): Promise<StagedPart[]> {
-  const copy = copyToPartsStatement(file, task.stagingDir, task.partPrefix);
   try {
-    await connection.run(copy);
+    await copyParts(connection, task, file);
   } catch (error) {
     if (isAborted(flag)) throw new TaskAborted();
     if ((await isolateBadObjects(connection, file, outcomes)) === 0) throw error;
     await rm(task.stagingDir, { recursive: true, force: true });
     if (![...outcomes.values()].some((o) => o.error === undefined && o.events > 0)) return [];
-    await connection.run(copy);
+    await copyParts(connection, task, file);
   }
   const reader = await connection.runAndReadAll(stagedPartsStatement(task.stagingDir));
   return Promise.all(

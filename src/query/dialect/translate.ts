@@ -12,6 +12,7 @@ import {
 } from 'lossless-json';
 import { QueryError, UsageError, firstLine } from '../../errors.js';
 import { RECORD_FIELDS, type Field } from '../../schema/event-schema.js';
+import { addInListRanges } from './in-list-ranges.js';
 import { EVENT_TABLE, rewriteLakeReferences } from './lake-references.js';
 import { statementKeywords } from './sql-lexer.js';
 import {
@@ -160,6 +161,7 @@ export async function translateQuery(
   collectCteNames(statements, tables);
   try {
     rewriteTree(statements, tables);
+    addInListRanges(statements);
   } catch (error) {
     if (error instanceof DialectError) throw new QueryError('QUERY_FAILED', error.message);
     throw error;

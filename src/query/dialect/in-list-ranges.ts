@@ -1,0 +1,109 @@
+/**
+ * `eventName IN ('Retrieve', 'RetrieveAndGenerate')` gets the range it implies beside it:
+ * `AND eventName >= least('Retrieve', ...) AND eventName <= greatest('Retrieve', ...)`.
+ *
+ * Why: DuckDB hands an IN list to the Parquet scan only as an optional filter (row-group pruning);
+ * every row the other filters pass is then decoded in full — userIdentity, requestParameters,
+ * resources — before the IN is applied. A range is a real scan filter, so rows outside it are
+ * dropped before the wide columns are read: on a 10M-event lake the Bedrock knowledge-base query
+ * went from 5.2 s to 0.6 s, the S3 deletions query from 2.5 s to 0.9 s. (A disjunction of point
+ * ranges would be tighter, but DuckDB's optimizer folds it back into the optional IN filter.)
+ *
+ * The result is unchanged in SQL's three-valued logic: for a NULL column both sides are NULL;
+ * otherwise IN true implies the range, and IN false makes the conjunction false. It is applied
+ * only to plain string columns of the event schema compared with string literals, where IN and
+ * the comparisons use the same VARCHAR ordering.
+ */
+import { RECORD_FIELDS } from '../../schema/event-schema.js';
+
+type Node = Record<string, unknown>;
+
+const STRING_COLUMNS = new Set(
+  RECORD_FIELDS.filter((f) => f.type.kind === 'string').map((f) => f.name.toLowerCase()),
+);
+
+function isObject(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `eventName` or `t.eventName`, naming a top-level string field. */
+function isStringColumn(node: unknown): node is Node {
+  if (!isObject(node) || node['class'] !== 'COLUMN_REF') return false;
+  const names = node['column_names'];
+  if (!Array.isArray(names) || names.length === 0 || names.length > 2) return false;
+  const last: unknown = names[names.length - 1];
+  return typeof last === 'string' && STRING_COLUMNS.has(last.toLowerCase());
+}
+
+function isStringLiteral(node: unknown): node is Node {
+  if (!isObject(node) || node['class'] !== 'CONSTANT') return false;
+  const value = node['value'];
+  if (!isObject(value) || value['is_null'] !== false) return false;
+  const type = value['type'];
+  return isObject(type) && type['id'] === 'VARCHAR';
+}
+
+function call(name: string, args: Node[], location: unknown): Node {
+  return {
+    class: 'FUNCTION',
+    type: 'FUNCTION',
+    alias: '',
+    query_location: location,
+    function_name: name,
+    schema: '',
+    children: args,
+    filter: null,
+    order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+    distinct: false,
+    is_operator: false,
+    export_state: false,
+    catalog: '',
+  };
+}
+
+function comparison(type: string, left: Node, right: Node, location: unknown): Node {
+  return { class: 'COMPARISON', type, alias: '', query_location: location, left, right };
+}
+
+/** The conjunction replacing an eligible IN node, or undefined when it is not eligible. */
+function withRange(node: Node): Node | undefined {
+  if (node['class'] !== 'OPERATOR' || node['type'] !== 'COMPARE_IN') return undefined;
+  const children = node['children'];
+  if (!Array.isArray(children) || children.length < 3) return undefined;
+  const [column, ...rest] = children as unknown[];
+  if (!isStringColumn(column)) return undefined;
+  const list = rest.filter(isStringLiteral);
+  if (list.length !== rest.length) return undefined;
+  // Nodes are shared, not copied: the tree is only printed after this pass, and its numbers are
+  // LosslessNumber instances that a structured clone would turn into plain objects.
+  const at = node['query_location'];
+  return {
+    class: 'CONJUNCTION',
+    type: 'CONJUNCTION_AND',
+    alias: node['alias'] ?? '',
+    query_location: at,
+    children: [
+      { ...node, alias: '' },
+      comparison('COMPARE_GREATERTHANOREQUALTO', column, call('least', list, at), at),
+      comparison('COMPARE_LESSTHANOREQUALTO', column, call('greatest', list, at), at),
+    ],
+  };
+}
+
+/** Rewrites, in place and bottom-up, every eligible IN list in a serialized statement tree. */
+export function addInListRanges(tree: unknown): void {
+  if (Array.isArray(tree)) {
+    for (const [i, child] of tree.entries()) {
+      addInListRanges(child);
+      const replaced = isObject(child) ? withRange(child) : undefined;
+      if (replaced) tree[i] = replaced;
+    }
+    return;
+  }
+  if (!isObject(tree)) return;
+  for (const [key, child] of Object.entries(tree)) {
+    addInListRanges(child);
+    const replaced = isObject(child) ? withRange(child) : undefined;
+    if (replaced) tree[key] = replaced;
+  }
+}

@@ -1,0 +1,57 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translateQuery } from '../../src/query/dialect/translate.js';
+
+describe('IN lists on string columns get their implied range', () => {
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+    // Values around the lists' bounds, NULL and non-ASCII included.
+    await connection.run(`CREATE TEMP VIEW cloudtrail AS
+      SELECT * FROM (VALUES (1, 'Retrieve'), (2, 'RetrieveAndGenerate'), (3, 'Retrieva'),
+        (4, 'RetrieveZ'), (5, NULL), (6, ''), (7, 'Réserve'), (8, 'InvokeModel'), (9, 'retrieve'))
+      AS t(n, "eventName")`);
+  });
+  afterAll(() => {
+    connection.closeSync();
+    instance.closeSync();
+  });
+
+  const sqlOf = async (text: string): Promise<string> =>
+    (await translateQuery(connection, text)).sql;
+  const rows = async (sql: string): Promise<unknown[][]> =>
+    (await connection.runAndReadAll(sql)).getRowsJS();
+
+  it('adds least/greatest bounds beside the IN', async () => {
+    const sql = await sqlOf(
+      "SELECT n FROM cloudtrail WHERE eventName IN ('RetrieveAndGenerate', 'Retrieve')",
+    );
+    expect(sql).toContain("(eventName >= least('RetrieveAndGenerate', 'Retrieve'))");
+    expect(sql).toContain("(eventName <= greatest('RetrieveAndGenerate', 'Retrieve'))");
+  });
+
+  it.each([
+    ["SELECT n FROM cloudtrail WHERE eventName NOT IN ('a', 'b')", 'NOT IN'],
+    ["SELECT n FROM cloudtrail WHERE eventName IN ('a', ${other})", 'a bound parameter'],
+    ["SELECT n FROM cloudtrail WHERE n IN ('1', '2')", 'a column outside the string fields'],
+    ['SELECT n FROM cloudtrail WHERE eventName IN (1, 2)', 'numbers'],
+    ["SELECT n FROM cloudtrail WHERE eventName IN ('a')", 'one value (DuckDB makes it =)'],
+  ])('%s is left alone (%s)', async (text) => {
+    expect(await sqlOf(text)).not.toContain('least(');
+  });
+
+  it.each([
+    "SELECT n FROM cloudtrail WHERE eventName IN ('RetrieveAndGenerate', 'Retrieve') ORDER BY n",
+    "SELECT n FROM cloudtrail WHERE NOT (eventName IN ('RetrieveAndGenerate', 'Retrieve') AND n > 0) ORDER BY n",
+    "SELECT n, eventName IN ('Retrieve', 'Réserve', '') AS hit FROM cloudtrail ORDER BY n",
+    "SELECT n, CASE WHEN t.eventName IN ('InvokeModel', 'retrieve') THEN 'x' ELSE 'y' END AS c FROM cloudtrail t ORDER BY n",
+    "SELECT count(*) FILTER (WHERE eventName IN ('Retrieva', 'RetrieveZ')) AS k, count(*) FILTER (WHERE (eventName IN ('Retrieva', 'RetrieveZ')) IS NULL) AS unknown FROM cloudtrail",
+  ])('gives the same rows as DuckDB without it: %s', async (text) => {
+    const translated = await sqlOf(text);
+    expect(translated).toContain('least(');
+    expect(await rows(translated)).toEqual(await rows(text));
+  });
+});
