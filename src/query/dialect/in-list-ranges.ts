@@ -11,8 +11,9 @@
  *
  * The result is unchanged in SQL's three-valued logic: for a NULL column both sides are NULL;
  * otherwise IN true implies the range, and IN false makes the conjunction false. It is applied
- * only to plain string columns of the event schema compared with string literals, where IN and
- * the comparisons use the same VARCHAR ordering.
+ * only where that is sure to hold: in the WHERE clause of a SELECT that reads the event view
+ * itself (no join, no CTE shadowing its name), to one of its string columns, with string
+ * literals — IN and the comparisons then use the same VARCHAR ordering.
  */
 import { RECORD_FIELDS } from '../../schema/event-schema.js';
 
@@ -26,12 +27,16 @@ function isObject(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `eventName` or `t.eventName`, naming a top-level string field. */
-function isStringColumn(node: unknown): node is Node {
+/** `eventName`, or `t.eventName` with `t` the view's name or alias: a top-level string field. */
+function isStringColumn(node: unknown, tableNames: ReadonlySet<string>): node is Node {
   if (!isObject(node) || node['class'] !== 'COLUMN_REF') return false;
   const names = node['column_names'];
   if (!Array.isArray(names) || names.length === 0 || names.length > 2) return false;
-  const last: unknown = names[names.length - 1];
+  const parts = names as unknown[];
+  const first = parts.length === 2 ? parts[0] : undefined;
+  const last = parts[parts.length - 1];
+  if (first !== undefined && !(typeof first === 'string' && tableNames.has(first.toLowerCase())))
+    return false;
   return typeof last === 'string' && STRING_COLUMNS.has(last.toLowerCase());
 }
 
@@ -66,12 +71,12 @@ function comparison(type: string, left: Node, right: Node, location: unknown): N
 }
 
 /** The conjunction replacing an eligible IN node, or undefined when it is not eligible. */
-function withRange(node: Node): Node | undefined {
+function withRange(node: Node, tableNames: ReadonlySet<string>): Node | undefined {
   if (node['class'] !== 'OPERATOR' || node['type'] !== 'COMPARE_IN') return undefined;
   const children = node['children'];
   if (!Array.isArray(children) || children.length < 3) return undefined;
   const [column, ...rest] = children as unknown[];
-  if (!isStringColumn(column)) return undefined;
+  if (!isStringColumn(column, tableNames)) return undefined;
   const list = rest.filter(isStringLiteral);
   if (list.length !== rest.length) return undefined;
   // Nodes are shared, not copied: the tree is only printed after this pass, and its numbers are
@@ -90,20 +95,51 @@ function withRange(node: Node): Node | undefined {
   };
 }
 
-/** Rewrites, in place and bottom-up, every eligible IN list in a serialized statement tree. */
-export function addInListRanges(tree: unknown): void {
+/** Rewrites, in place and bottom-up, the eligible IN lists of one WHERE clause. */
+function rewriteWhere(tree: unknown, tableNames: ReadonlySet<string>): void {
+  const visit = (holder: Node | unknown[], key: string | number, child: unknown): void => {
+    if (isObject(child) && child['type'] === 'SELECT_NODE') return; // a subquery: its own scope
+    rewriteWhere(child, tableNames);
+    const replaced = isObject(child) ? withRange(child, tableNames) : undefined;
+    if (replaced) (holder as Record<string | number, unknown>)[key] = replaced;
+  };
   if (Array.isArray(tree)) {
-    for (const [i, child] of tree.entries()) {
-      addInListRanges(child);
-      const replaced = isObject(child) ? withRange(child) : undefined;
-      if (replaced) tree[i] = replaced;
-    }
+    tree.forEach((child, i) => {
+      visit(tree, i, child);
+    });
+  } else if (isObject(tree))
+    for (const [key, child] of Object.entries(tree)) visit(tree, key, child);
+}
+
+/**
+ * Finds every SELECT reading the event view directly and rewrites its WHERE clause. `viewName` is
+ * the view; `shadowed` says a CTE of the same name hides it, and then nothing is rewritten.
+ */
+export function addInListRanges(tree: unknown, viewName: string, shadowed: boolean): void {
+  if (shadowed) return;
+  if (Array.isArray(tree)) {
+    for (const child of tree) addInListRanges(child, viewName, shadowed);
     return;
   }
   if (!isObject(tree)) return;
-  for (const [key, child] of Object.entries(tree)) {
-    addInListRanges(child);
-    const replaced = isObject(child) ? withRange(child) : undefined;
-    if (replaced) tree[key] = replaced;
+  if (tree['type'] === 'SELECT_NODE') {
+    const from = tree['from_table'];
+    if (
+      isObject(from) &&
+      from['type'] === 'BASE_TABLE' &&
+      typeof from['table_name'] === 'string' &&
+      from['table_name'].toLowerCase() === viewName
+    ) {
+      const names = new Set([viewName]);
+      if (typeof from['alias'] === 'string' && from['alias'] !== '') {
+        names.clear();
+        names.add(from['alias'].toLowerCase());
+      }
+      rewriteWhere(tree['where_clause'], names);
+      const where = tree['where_clause'];
+      const replaced = isObject(where) ? withRange(where, names) : undefined;
+      if (replaced) tree['where_clause'] = replaced;
+    }
   }
+  for (const child of Object.values(tree)) addInListRanges(child, viewName, shadowed);
 }

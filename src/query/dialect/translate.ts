@@ -157,11 +157,12 @@ export async function translateQuery(
   if (statements.length !== 1) {
     refuse(`${String(statements.length)} statements in one query; run them one at a time`);
   }
-  const tables = new Set([EVENT_TABLE]);
-  collectCteNames(statements, tables);
+  const cteNames = new Set<string>();
+  collectCteNames(statements, cteNames);
+  const tables = new Set([EVENT_TABLE, ...cteNames]);
   try {
     rewriteTree(statements, tables);
-    addInListRanges(statements);
+    addInListRanges(statements, EVENT_TABLE, cteNames.has(EVENT_TABLE));
   } catch (error) {
     if (error instanceof DialectError) throw new QueryError('QUERY_FAILED', error.message);
     throw error;
