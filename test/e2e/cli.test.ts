@@ -15,6 +15,10 @@ describe('ctlake command line', () => {
       /--workers <n>' argument '0' is invalid. expected a whole number ≥ 1/,
     ],
     [
+      ['ingest', '.', '--worker-memory', 'lots'],
+      /--worker-memory <size>' argument 'lots' is invalid. expected a size such as 256MB or 1GB/,
+    ],
+    [
       ['query', '--format', 'xml', 'SELECT 1'],
       /argument 'xml' is invalid. Allowed choices are table, csv, json, ndjson, parquet, arrow/,
     ],
