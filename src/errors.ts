@@ -11,6 +11,7 @@ export type CtlakeErrorCode =
   | 'LAKE_INVALID'
   | 'QUERY_REFUSED'
   | 'QUERY_FAILED'
+  | 'OUT_OF_MEMORY'
   | 'INTERRUPTED';
 
 export class CtlakeError extends Error {

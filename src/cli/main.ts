@@ -6,7 +6,8 @@ import os from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CtlakeError, UsageError } from '../errors.js';
 import { DEFAULT_WORKER_MEMORY, ingest } from '../ingest/ingest.js';
-import { DEFAULT_LAKE_DIR } from '../lake/layout.js';
+import { compactLake, DEFAULT_COMPACT_MEMORY } from '../lake/compact.js';
+import { DEFAULT_LAKE_DIR, lakeLayout } from '../lake/layout.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
 import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
 import { type QuerySource, runQuery } from '../query/run-query.js';
@@ -16,6 +17,7 @@ import { S3Source } from '../source/s3.js';
 import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { IngestProgressBar, summaryLine } from './progress.js';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 const EXIT_OK = 0;
@@ -71,19 +73,26 @@ function sourcesFrom(
   return { sources, s3 };
 }
 
-async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
+/** Ctrl-C and SIGTERM abort `controller` (once, with `message`) until `dispose` is called. */
+function onInterrupt(message: string): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1)
-      process.stderr.write(
-        '\nctlake: interrupted, stopping workers and committing what is done…\n',
-      );
+  const handler = (): void => {
+    if (!controller.signal.aborted) process.stderr.write(`\nctlake: interrupted, ${message}\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
+  const interrupt = onInterrupt('stopping workers and committing what is done…');
   const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
   try {
     const { sources: trailSources, s3 } = sourcesFrom(sources, flags);
@@ -94,7 +103,7 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
       lakeDir: flags.lake,
       workers: flags.workers,
       workerMemoryLimit: flags.workerMemory,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onPlanned: (plan) => bar?.start(plan.todo),
       onProgress: (p) => bar?.update(p),
       onObjectError: (uri, reason) => {
@@ -109,8 +118,31 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
     return summary.errors > 0 ? EXIT_INPUT_FAILED : EXIT_OK;
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    interrupt.dispose();
+  }
+}
+
+async function compactCommand(flags: { lake: string; memory: string }): Promise<number> {
+  const layout = lakeLayout(flags.lake);
+  if (!existsSync(layout.catalogPath))
+    throw new UsageError(`no lake at ${layout.root} (ctlake ingest creates one)`);
+  const interrupt = onInterrupt('finishing the day being written…');
+  const started = performance.now();
+  try {
+    const summary = await compactLake({
+      lakeDir: flags.lake,
+      memoryLimit: flags.memory,
+      signal: interrupt.signal,
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      summary.days === 0 && !summary.interrupted
+        ? `compact: nothing to do, every day of ${layout.root} is one compacted part\n`
+        : `compacted: ${String(summary.days)} days, ${String(summary.partsBefore)} parts → ${String(summary.partsAfter)}, ${String(summary.rows)} events, ${seconds} s\n`,
+    );
+    return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  } finally {
+    interrupt.dispose();
   }
 }
 
@@ -256,6 +288,21 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
+    });
+
+  program
+    .command('compact')
+    .description(
+      'rewrite each day of the lake into one file clustered by eventSource and eventName (faster queries)',
+    )
+    .addOption(lakeOption())
+    .addOption(
+      new Option('--memory <size>', 'DuckDB memory limit for the rewrite, e.g. 1GB')
+        .argParser(memorySize)
+        .default(DEFAULT_COMPACT_MEMORY),
+    )
+    .action(async (flags: { lake: string; memory: string }) => {
+      setExit(await compactCommand(flags));
     });
 
   program

@@ -58,6 +58,14 @@ export interface TaskCommit {
   /** Where rewritten parts are staged, and their file name prefix. */
   readonly stagingDir: string;
   readonly partPrefix: string;
+  /** Live parts (paths under events/) whose rows `parts` now hold: retired in the same commit. */
+  readonly retire?: readonly string[];
+}
+
+export interface LivePart {
+  /** Path under events/. */
+  readonly part: string;
+  readonly rows: number;
 }
 
 export interface RunTotals {
@@ -208,6 +216,13 @@ export class Catalog {
     return { retire, add };
   }
 
+  async liveParts(): Promise<LivePart[]> {
+    const rows = await this.#rows(
+      `SELECT part, rows FROM parts WHERE state = 'live' ORDER BY part`,
+    );
+    return rows.map((r) => ({ part: String(r['part']), rows: Number(r['rows']) }));
+  }
+
   async knownObjects(): Promise<Map<string, CatalogedObject>> {
     const rows = await this.#rows(`SELECT uri, version, events FROM objects`);
     return new Map(
@@ -246,10 +261,11 @@ export class Catalog {
     const c = this.#connection;
     const rewrites = await this.#stageRewrites(task.replaced, task.stagingDir, task.partPrefix);
     const parts = [...task.parts, ...rewrites.add];
+    const retire = [...rewrites.retire, ...(task.retire ?? [])];
     const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const part of rewrites.retire) {
+      for (const part of retire) {
         await c.run(`UPDATE parts SET state = 'retired' WHERE part = $1`, [part]);
       }
       await this.#append('new_parts', parts, (a, p) => {

@@ -1,0 +1,204 @@
+/**
+ * `compact`: rewrites each day of the lake into one Parquet file whose rows are clustered by
+ * (eventSource, eventName). Ingest writes parts in arrival order, so every row group holds every
+ * service and a query for a few API calls decodes the wide columns (userIdentity, the maps) of
+ * every row of the service; clustered, whole row groups are skipped by their min/max statistics.
+ *
+ * Memory stays bounded without a sort (a sort would carry eventJson): a first COPY spreads the
+ * day's rows into one directory per (eventSource, eventName) pair, streaming; a second reads those
+ * directories back in key order and writes them out in that order, streaming too.
+ *
+ * Each day is committed on its own through the catalog (new part pending, old parts retired, in one
+ * transaction), so an interrupted compaction leaves a consistent lake and is simply run again.
+ */
+import { mkdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CtlakeError, firstLine } from '../errors.js';
+import { sqlString } from '../schema/transform.js';
+import { Catalog, type LivePart } from './catalog.js';
+import { lakeLayout } from './layout.js';
+
+/** Compacted parts are named so; a day holding only one of them is already compact. */
+export const COMPACT_PREFIX = 'compact';
+
+/** DuckDB's memory limit for the rewrite: one writer per (eventSource, eventName) pair per thread. */
+export const DEFAULT_COMPACT_MEMORY = '1GB';
+
+/** Rows per row group of a compacted part: small enough for statistics to skip most of a day. */
+const COMPACT_ROW_GROUP_ROWS = 10_240;
+
+export interface CompactOptions {
+  readonly lakeDir: string;
+  readonly signal?: AbortSignal;
+  /** DuckDB memory limit for the rewrite (DuckDB's size syntax). */
+  readonly memoryLimit?: string;
+  readonly onDay?: (day: string, done: number, total: number) => void;
+}
+
+export interface CompactSummary {
+  readonly days: number;
+  readonly partsBefore: number;
+  readonly partsAfter: number;
+  readonly rows: number;
+  readonly interrupted: boolean;
+}
+
+function isCompact(part: string): boolean {
+  return path.basename(part).startsWith(`${COMPACT_PREFIX}-`);
+}
+
+/** The live parts of each day directory that needs compacting, by day directory. */
+export function daysToCompact(parts: readonly LivePart[]): Map<string, LivePart[]> {
+  const byDay = new Map<string, LivePart[]>();
+  for (const part of parts) {
+    const day = path.dirname(part.part);
+    byDay.set(day, [...(byDay.get(day) ?? []), part]);
+  }
+  for (const [day, dayParts] of byDay) {
+    if (dayParts.length === 1 && dayParts[0] && isCompact(dayParts[0].part)) byDay.delete(day);
+  }
+  return byDay;
+}
+
+function fileList(files: readonly string[]): string {
+  return `[${files.map(sqlString).join(', ')}]`;
+}
+
+async function compactDay(
+  connection: DuckDBConnection,
+  files: readonly string[],
+  workDir: string,
+  target: string,
+): Promise<number> {
+  const pairsDir = path.join(workDir, 'pairs');
+  await connection.run(`SET preserve_insertion_order = false`);
+  await connection.run(
+    `COPY (SELECT *, hash("eventSource", "eventName") AS pair
+           FROM read_parquet(${fileList(files)}, hive_partitioning = false))
+     TO ${sqlString(pairsDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
+       PARTITION_BY (pair), ROW_GROUP_SIZE_BYTES '16MB')`,
+  );
+  const reader = await connection.runAndReadAll(
+    `SELECT pair FROM read_parquet(${sqlString(path.join(pairsDir, '*', '*.parquet'))},
+         hive_partitioning = true, hive_types = {'pair': 'UBIGINT'})
+     GROUP BY pair ORDER BY min("eventSource") NULLS FIRST, min("eventName") NULLS FIRST, pair`,
+  );
+  const dirs = reader
+    .getRowsJS()
+    .map(([pair]) =>
+      path.join(
+        pairsDir,
+        `pair=${typeof pair === 'bigint' ? pair.toString() : JSON.stringify(pair)}`,
+        '*.parquet',
+      ),
+    );
+  // Reading the directories in key order and keeping that order writes the day clustered.
+  await connection.run(`SET preserve_insertion_order = true`);
+  await connection.run(
+    `COPY (SELECT * FROM read_parquet(${fileList(dirs)}, hive_partitioning = false))
+     TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
+       ROW_GROUP_SIZE ${COMPACT_ROW_GROUP_ROWS})`,
+  );
+  const counted = await connection.runAndReadAll(
+    `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(target)})`,
+  );
+  return Number(counted.getRowsJS()[0]?.[0] ?? 0);
+}
+
+export async function compactLake(options: CompactOptions): Promise<CompactSummary> {
+  const layout = lakeLayout(options.lakeDir);
+  const catalog = await Catalog.open(layout);
+  const runId = await catalog.beginRun('compact');
+  const memoryLimit = options.memoryLimit ?? DEFAULT_COMPACT_MEMORY;
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(os.availableParallelism()),
+    memory_limit: memoryLimit,
+    temp_directory: path.join(layout.stagingDir, `compact-r${String(runId)}-tmp`),
+  });
+  const connection = await instance.connect();
+  const onAbort = (): void => {
+    connection.interrupt();
+  };
+  options.signal?.addEventListener('abort', onAbort);
+  let done = 0;
+  let partsBefore = 0;
+  let rows = 0;
+  const days = daysToCompact(await catalog.liveParts());
+  try {
+    for (const [day, parts] of days) {
+      if (options.signal?.aborted) break;
+      options.onDay?.(day, done, days.size);
+      const name = `${COMPACT_PREFIX}-r${String(runId)}`;
+      const workDir = path.join(layout.stagingDir, `${name}-${path.basename(day)}`);
+      await mkdir(workDir, { recursive: true });
+      const staged = path.join(workDir, `${name}.parquet`);
+      const expected = parts.reduce((n, p) => n + p.rows, 0);
+      let written: number;
+      try {
+        written = await compactDay(
+          connection,
+          parts.map((p) => path.join(layout.eventsDir, p.part)),
+          workDir,
+          staged,
+        );
+      } catch (error) {
+        if (options.signal?.aborted) break;
+        const line = firstLine(error);
+        if (/^Out of Memory Error/.test(line)) {
+          throw new CtlakeError(
+            'OUT_OF_MEMORY',
+            `compacting ${day} needs more memory than ${memoryLimit} (raise --memory): ${line}`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      if (written !== expected) {
+        throw new Error(`internal error: ${day} has ${expected} rows but compacted to ${written}`);
+      }
+      await catalog.commitTask({
+        runId,
+        parts: [
+          {
+            stagedPath: staged,
+            lakePath: path.join(day, `${name}.parquet`),
+            rows: written,
+            bytes: (await stat(staged)).size,
+          },
+        ],
+        objects: [],
+        failures: [],
+        replaced: [],
+        retire: parts.map((p) => p.part),
+        stagingDir: workDir,
+        partPrefix: name,
+      });
+      await rm(workDir, { recursive: true, force: true });
+      done++;
+      partsBefore += parts.length;
+      rows += written;
+    }
+    const interrupted = options.signal?.aborted ?? false;
+    await catalog.finishRun(runId, interrupted ? 'interrupted' : 'done', {
+      objects: 0,
+      events: rows,
+      bytes: 0,
+      errors: 0,
+    });
+    return { days: done, partsBefore, partsAfter: done, rows, interrupted };
+  } catch (error) {
+    await catalog.finishRun(runId, 'failed', { objects: 0, events: rows, bytes: 0, errors: 1 });
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    connection.closeSync();
+    instance.closeSync();
+    await rm(path.join(layout.stagingDir, `compact-r${String(runId)}-tmp`), {
+      recursive: true,
+      force: true,
+    });
+    catalog.close();
+  }
+}
