@@ -131,6 +131,29 @@ function runIngest(
   });
 }
 
+/** `ctlake compact` on a lake: wall seconds and peak RSS. */
+function runCompact(lake: string): Promise<IngestRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [path.join(repo, 'bin', 'ctlake.js'), 'compact', '--lake', lake],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`ctlake compact exited ${String(code)}: ${stderr}`));
+        return;
+      }
+      const rss = /peak RSS (\d+) MB/.exec(stderr);
+      resolve({ seconds: (performance.now() - started) / 1000, rssMb: Number(rss?.[1] ?? NaN) });
+    });
+  });
+}
+
 async function duckdb<T>(work: (run: (sql: string) => Promise<number>) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', { threads: String(cores) });
   const connection = await instance.connect();
@@ -205,9 +228,14 @@ async function floor(
   }
 }
 
-async function queryLatencies(
-  lake: string,
-): Promise<{ name: string; p50: number; p95: number; rows: number }[]> {
+interface QueryLatency {
+  readonly name: string;
+  readonly p50: number;
+  readonly p95: number;
+  readonly rows: number;
+}
+
+async function queryLatencies(lake: string): Promise<QueryLatency[]> {
   const db = await LakeDatabase.open(lake);
   try {
     const out = [];
@@ -335,6 +363,9 @@ async function mainLarge(): Promise<void> {
     log(`large ingest run ${i + 1}: ${(ingestRuns[i]?.seconds ?? 0).toFixed(1)} s`);
   }
   const queries = await queryLatencies(lake);
+  const compaction = await runCompact(lake);
+  log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
+  const compacted = await queryLatencies(lake);
   const seconds = median(ingestRuns.map((r) => r.seconds));
   const rssMb = median(ingestRuns.map((r) => r.rssMb));
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
@@ -354,11 +385,10 @@ Archive: generated, seed ${manifest.seed}: ${manifest.events.toLocaleString('en-
 
 ## Query latency on the ${total.toLocaleString('en-US')}-event lake
 
-${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters.
+${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters: on the lake as
+ingested, then after \`ctlake compact\` (${compaction.seconds.toFixed(1)} s, peak RSS ${compaction.rssMb} MB).
 
-| named query | p50 | p95 | rows |
-|---|---|---|---|
-${queries.map((q) => `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${q.rows} |`).join('\n')}
+${latencyTable(queries, compacted)}
 `;
   writeFileSync(path.join(benchDir, 'RESULTS-large.md'), md);
   writeFileSync(
@@ -455,6 +485,9 @@ async function main(): Promise<void> {
 
   await runIngest(dir, lake, cores);
   const queries = await queryLatencies(lake);
+  const compaction = await runCompact(lake);
+  log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
+  const compacted = await queryLatencies(lake);
 
   let large: { events: number; rssMb: number; seconds: number } | undefined;
   if (!quick) {
@@ -474,6 +507,8 @@ async function main(): Promise<void> {
     baselines,
     floors: [...floors, componentFloor],
     queries,
+    compaction,
+    compacted,
     large,
     s3,
   });
@@ -486,9 +521,25 @@ interface Report {
   readonly ours: Row;
   readonly baselines: readonly Row[];
   readonly floors: readonly Row[];
-  readonly queries: readonly { name: string; p50: number; p95: number; rows: number }[];
+  readonly queries: readonly QueryLatency[];
+  readonly compaction: IngestRun;
+  readonly compacted: readonly QueryLatency[];
   readonly large: { events: number; rssMb: number; seconds: number } | undefined;
   readonly s3: readonly Row[];
+}
+
+function latencyTable(
+  ingested: readonly QueryLatency[],
+  compacted: readonly QueryLatency[],
+): string {
+  const rows = ingested.map((q) => {
+    const c = compacted.find((x) => x.name === q.name);
+    const same = c?.rows === q.rows ? '' : ' (rows differ!)';
+    return `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${c ? `${c.p50.toFixed(0)} ms` : '–'} | ${c ? `${c.p95.toFixed(0)} ms` : '–'} | ${q.rows}${same} |`;
+  });
+  return `| named query | p50 | p95 | p50 compacted | p95 compacted | rows |
+|---|---|---|---|---|---|
+${rows.join('\n')}`;
 }
 
 function report(r: Report): void {
@@ -534,11 +585,10 @@ ${rssFlat}
 
 ## Query latency on the lake produced
 
-${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters.
+${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters: on the lake as
+ingested, then after \`ctlake compact\` (${r.compaction.seconds.toFixed(1)} s, peak RSS ${r.compaction.rssMb} MB).
 
-| named query | p50 | p95 | rows |
-|---|---|---|---|
-${r.queries.map((q) => `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${q.rows} |`).join('\n')}
+${latencyTable(r.queries, r.compacted)}
 
 Per-run seconds: ${[...r.sweep, ...r.baselines, ...r.floors].map((row) => `${row.name}: ${row.seconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}.
 
@@ -557,6 +607,8 @@ ${readFileSync(path.join(benchDir, 'EXPERIMENTS.md'), 'utf8')}`;
           eventsPerSecond: rate(row),
         })),
         queries: r.queries,
+        compaction: r.compaction,
+        compacted: r.compacted,
         large: r.large,
       },
       null,
