@@ -4,9 +4,10 @@
  * service and a query for a few API calls decodes the wide columns (userIdentity, the maps) of
  * every row of the service; clustered, whole row groups are skipped by their min/max statistics.
  *
- * Memory stays bounded without a sort (a sort would carry eventJson): a first COPY spreads the
- * day's rows into one directory per (eventSource, eventName) pair, streaming; a second reads those
- * directories back in key order and writes them out in that order, streaming too.
+ * Memory stays bounded without a sort (a sort would carry eventJson): first, COPYs spread the
+ * day's rows into one directory per (eventSource, eventName) pair, streaming, a few dozen pairs
+ * per COPY; then one COPY reads those directories back in key order and writes them out in that
+ * order, streaming too.
  *
  * Each day is committed on its own through the catalog (new part pending, old parts retired, in one
  * transaction), so an interrupted compaction leaves a consistent lake and is simply run again.
@@ -25,6 +26,9 @@ export const COMPACT_PREFIX = 'compact';
 
 /** DuckDB's memory limit for the rewrite: one writer per (eventSource, eventName) pair per thread. */
 export const DEFAULT_COMPACT_MEMORY = '1GB';
+
+/** (eventSource, eventName) pairs spread per pass: bounds the open partitions of one COPY. */
+const PAIRS_PER_PASS = 32;
 
 /** Rows per row group of a compacted part: small enough for statistics to skip most of a day. */
 const COMPACT_ROW_GROUP_ROWS = 10_240;
@@ -73,27 +77,41 @@ async function compactDay(
   target: string,
 ): Promise<number> {
   const pairsDir = path.join(workDir, 'pairs');
+  const source = fileList(files);
+  const listed = await connection.runAndReadAll(
+    `SELECT "eventSource" AS s, hash("eventSource", "eventName") AS pair
+     FROM read_parquet(${source}, hive_partitioning = false)
+     GROUP BY "eventSource", "eventName" ORDER BY "eventSource" NULLS FIRST, "eventName" NULLS FIRST`,
+  );
+  const pairs = listed.getRowsJS().map(([s, pair]) => ({
+    source: typeof s === 'string' ? s : null,
+    pair: typeof pair === 'bigint' ? pair : BigInt(Number(pair)),
+  }));
+  // A partitioned COPY keeps buffers for every pair it has open, and a day of a real trail has
+  // hundreds of API calls: spread them a bounded number of pairs at a time. Each pass filters on
+  // an eventSource range, which DuckDB applies in the scan.
   await connection.run(`SET preserve_insertion_order = false`);
-  await connection.run(
-    `COPY (SELECT *, hash("eventSource", "eventName") AS pair
-           FROM read_parquet(${fileList(files)}, hive_partitioning = false))
-     TO ${sqlString(pairsDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
-       PARTITION_BY (pair), ROW_GROUP_SIZE_BYTES '16MB')`,
-  );
-  const reader = await connection.runAndReadAll(
-    `SELECT pair FROM read_parquet(${sqlString(path.join(pairsDir, '*', '*.parquet'))},
-         hive_partitioning = true, hive_types = {'pair': 'UBIGINT'})
-     GROUP BY pair ORDER BY min("eventSource") NULLS FIRST, min("eventName") NULLS FIRST, pair`,
-  );
-  const dirs = reader
-    .getRowsJS()
-    .map(([pair]) =>
-      path.join(
-        pairsDir,
-        `pair=${typeof pair === 'bigint' ? pair.toString() : JSON.stringify(pair)}`,
-        '*.parquet',
-      ),
+  for (let i = 0; i < pairs.length; i += PAIRS_PER_PASS) {
+    const chunk = pairs.slice(i, i + PAIRS_PER_PASS);
+    const named = chunk.map((p) => p.source).filter((s): s is string => s !== null);
+    const sources = [
+      ...(named.length > 0 ? [`"eventSource" BETWEEN $1 AND $2`] : []),
+      ...(named.length < chunk.length ? [`"eventSource" IS NULL`] : []),
+    ];
+    await connection.run(
+      `COPY (SELECT *, hash("eventSource", "eventName") AS pair
+             FROM read_parquet(${source}, hive_partitioning = false)
+             WHERE (${sources.join(' OR ')})
+               AND hash("eventSource", "eventName") IN (${chunk.map((p) => `${p.pair.toString()}::UBIGINT`).join(', ')}))
+       TO ${sqlString(pairsDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
+         PARTITION_BY (pair), ROW_GROUP_SIZE_BYTES '16MB', OVERWRITE_OR_IGNORE true,
+         FILENAME_PATTERN ${sqlString(`p${String(i)}-{i}`)})`,
+      named.length > 0 ? [named[0] ?? '', named[named.length - 1] ?? ''] : [],
     );
+  }
+  const dirs = [...new Set(pairs.map((p) => p.pair))].map((pair) =>
+    path.join(pairsDir, `pair=${pair.toString()}`, '*.parquet'),
+  );
   // Reading the directories in key order and keeping that order writes the day clustered.
   await connection.run(`SET preserve_insertion_order = true`);
   await connection.run(

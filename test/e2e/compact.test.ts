@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -150,5 +150,47 @@ describe('ctlake compact', () => {
     expect(again.code).toBe(0);
     expect((await fingerprint(lake)).rows).toBe(before.rows - 1);
     for (const files of dayFiles(lake).values()) expect(files).toHaveLength(1);
+  });
+});
+
+describe('ctlake compact on a day with hundreds of distinct API calls', () => {
+  const dir = tempDir('compact-pairs');
+  const archive = path.join(dir, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20');
+  const lake = path.join(dir, 'lake');
+  const PAIRS = 600;
+
+  beforeAll(async () => {
+    mkdirSync(archive, { recursive: true });
+    for (let f = 0; f < 6; f++) {
+      const records = Array.from({ length: 1000 }, (_, i) => {
+        const k = (f * 1000 + i) % PAIRS;
+        return {
+          eventVersion: '1.09',
+          eventTime: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00Z`,
+          eventSource: `svc${String(k % 40)}.amazonaws.com`,
+          eventName: `Action${String(k)}`,
+          eventID: `e${String(f)}-${String(i)}`,
+        };
+      });
+      writeFileSync(
+        path.join(
+          archive,
+          `111122223333_CloudTrail_us-east-1_20261120T10${String(f)}0Z_pairs${String(f)}.json.gz`,
+        ),
+        gzipSync(JSON.stringify({ Records: records })),
+      );
+    }
+    const ingest = await ctlake(['ingest', dir, '--lake', lake, '--quiet']);
+    expect(ingest.code).toBe(0);
+  }, 120_000);
+
+  it('spreads the pairs a few dozen at a time and stays within its memory', async () => {
+    const before = await fingerprint(lake);
+    const result = await ctlake(['compact', '--lake', lake]);
+    expect(result.stderr).not.toContain('Out of Memory');
+    expect(result.code).toBe(0);
+    expect(await fingerprint(lake)).toEqual(before);
+    const [file] = await clustering(lake);
+    expect(file).toMatchObject({ pairs: PAIRS, runs: PAIRS, ordered: true });
   });
 });
