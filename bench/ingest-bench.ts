@@ -62,6 +62,7 @@ const percentile = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 };
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
@@ -89,40 +90,20 @@ interface IngestRun {
   readonly rssMb: number;
 }
 
-function runIngest(
-  dir: string,
-  lake: string,
-  workers: number,
-  extra: readonly string[] = [],
-  env: NodeJS.ProcessEnv = {},
-): Promise<IngestRun> {
-  rmSync(lake, { recursive: true, force: true });
+/** Runs one ctlake command; its wall seconds and the peak RSS its summary line reports. */
+function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<IngestRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(repo, 'bin', 'ctlake.js'),
-        'ingest',
-        dir,
-        '--lake',
-        lake,
-        '--quiet',
-        '--workers',
-        String(workers),
-        ...extra,
-      ],
-      {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`ctlake ingest exited ${String(code)}: ${stderr}`));
+        reject(new Error(`ctlake ${args[0] ?? ''} exited ${String(code)}: ${stderr}`));
         return;
       }
       const rss = /peak RSS (\d+) MB/.exec(stderr);
@@ -131,27 +112,18 @@ function runIngest(
   });
 }
 
-/** `ctlake compact` on a lake: wall seconds and peak RSS. */
-function runCompact(lake: string): Promise<IngestRun> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [path.join(repo, 'bin', 'ctlake.js'), 'compact', '--lake', lake],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`ctlake compact exited ${String(code)}: ${stderr}`));
-        return;
-      }
-      const rss = /peak RSS (\d+) MB/.exec(stderr);
-      resolve({ seconds: (performance.now() - started) / 1000, rssMb: Number(rss?.[1] ?? NaN) });
-    });
-  });
+function runIngest(
+  dir: string,
+  lake: string,
+  workers: number,
+  extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<IngestRun> {
+  rmSync(lake, { recursive: true, force: true });
+  return runCli(
+    ['ingest', dir, '--lake', lake, '--quiet', '--workers', String(workers), ...extra],
+    env,
+  );
 }
 
 async function duckdb<T>(work: (run: (sql: string) => Promise<number>) => Promise<T>): Promise<T> {
@@ -363,12 +335,11 @@ async function mainLarge(): Promise<void> {
     log(`large ingest run ${i + 1}: ${(ingestRuns[i]?.seconds ?? 0).toFixed(1)} s`);
   }
   const queries = await queryLatencies(lake);
-  const compaction = await runCompact(lake);
+  const compaction = await runCli(['compact', '--lake', lake]);
   log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
   const compacted = await queryLatencies(lake);
   const seconds = median(ingestRuns.map((r) => r.seconds));
   const rssMb = median(ingestRuns.map((r) => r.rssMb));
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const command = `npm run bench -- --large --events ${events} --runs ${runs}`;
   const md = `# Ingest and query benchmark at scale
 
@@ -393,7 +364,11 @@ ${latencyTable(queries, compacted)}
   writeFileSync(path.join(benchDir, 'RESULTS-large.md'), md);
   writeFileSync(
     path.join(benchDir, 'results-large.json'),
-    JSON.stringify({ command, machine, events: total, ingest: ingestRuns, queries }, null, 2),
+    JSON.stringify(
+      { command, machine, events: total, ingest: ingestRuns, queries, compaction, compacted },
+      null,
+      2,
+    ),
   );
   rmSync(lake, { recursive: true, force: true });
   process.stdout.write(md);
@@ -485,7 +460,7 @@ async function main(): Promise<void> {
 
   await runIngest(dir, lake, cores);
   const queries = await queryLatencies(lake);
-  const compaction = await runCompact(lake);
+  const compaction = await runCli(['compact', '--lake', lake]);
   log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
   const compacted = await queryLatencies(lake);
 
@@ -545,7 +520,6 @@ ${rows.join('\n')}`;
 function report(r: Report): void {
   const rate = (row: Row): number => (row.events ?? r.total) / median(row.seconds);
   const mbs = (row: Row): number => r.manifest.jsonBytes / 1e6 / median(row.seconds);
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const command = `npm run bench --${quick ? ' --quick' : ''} --events ${events} --runs ${runs}`;
   const line = (row: Row, vs: boolean): string =>
     `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round(rate(row)).toLocaleString('en-US')} | ${mbs(row).toFixed(1)} | ${vs ? `${(rate(r.ours) / rate(row)).toFixed(2)}×` : '–'} | ${row.rssMb ? `${median(row.rssMb).toFixed(0)} MB` : '–'} | ${row.note} |`;

@@ -138,7 +138,7 @@ async function compactCommand(flags: { lake: string; memory: string }): Promise<
     process.stderr.write(
       summary.days === 0 && !summary.interrupted
         ? `compact: nothing to do, every day of ${layout.root} is one compacted part\n`
-        : `compacted: ${String(summary.days)} days, ${String(summary.partsBefore)} parts → ${String(summary.partsAfter)}, ${String(summary.rows)} events, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+        : `compacted: ${String(summary.days)} days, ${String(summary.partsBefore)} parts → ${String(summary.days)}, ${String(summary.rows)} events, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
     );
     return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
   } finally {

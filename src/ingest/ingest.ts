@@ -13,7 +13,7 @@ import {
   type FailedObject,
 } from '../lake/catalog.js';
 import { lakeLayout } from '../lake/layout.js';
-import { firstLine } from '../errors.js';
+import { firstLine, isOutOfMemory } from '../errors.js';
 import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
@@ -217,7 +217,7 @@ async function runBatches(
 
 function failedTask(task: IngestTask, error: unknown): TaskResult {
   const line = error instanceof Error ? (error.message.split('\n', 1)[0] ?? '') : String(error);
-  const reason = /^Out of Memory Error/.test(line)
+  const reason = isOutOfMemory(error)
     ? `needs more memory than the worker's limit of ${task.memoryLimit} (raise --worker-memory): ${line}`
     : `internal error: ${line}`;
   return {

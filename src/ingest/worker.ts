@@ -12,7 +12,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { firstLine } from '../errors.js';
+import { firstLine, isOutOfMemory } from '../errors.js';
 import { fetchObjectBytes } from '../source/fetch-object.js';
 import { decodeObjectBytes } from './decode.js';
 import {
@@ -133,10 +133,6 @@ async function isolateBadObjects(
 
 /** Days written by one COPY when a batch spans too many to write at once. */
 const DAYS_PER_COPY = 16;
-
-function isOutOfMemory(error: unknown): boolean {
-  return /^Out of Memory Error/.test(firstLine(error));
-}
 
 /**
  * Writes the batch's parts. A partitioned COPY keeps buffers for every day it has open, so a

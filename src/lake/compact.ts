@@ -16,7 +16,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { CtlakeError, firstLine } from '../errors.js';
+import { CtlakeError, firstLine, isOutOfMemory } from '../errors.js';
 import { sqlString } from '../schema/transform.js';
 import { Catalog, type LivePart } from './catalog.js';
 import { lakeLayout } from './layout.js';
@@ -38,13 +38,12 @@ export interface CompactOptions {
   readonly signal?: AbortSignal;
   /** DuckDB memory limit for the rewrite (DuckDB's size syntax). */
   readonly memoryLimit?: string;
-  readonly onDay?: (day: string, done: number, total: number) => void;
 }
 
 export interface CompactSummary {
   readonly days: number;
+  /** Parts the compacted days held before; each of them holds one now. */
   readonly partsBefore: number;
-  readonly partsAfter: number;
   readonly rows: number;
   readonly interrupted: boolean;
 }
@@ -130,10 +129,12 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
   const catalog = await Catalog.open(layout);
   const runId = await catalog.beginRun('compact');
   const memoryLimit = options.memoryLimit ?? DEFAULT_COMPACT_MEMORY;
+  const name = `${COMPACT_PREFIX}-r${String(runId)}`;
+  const spillDir = path.join(layout.stagingDir, `${name}-tmp`);
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(os.availableParallelism()),
     memory_limit: memoryLimit,
-    temp_directory: path.join(layout.stagingDir, `compact-r${String(runId)}-tmp`),
+    temp_directory: spillDir,
   });
   const connection = await instance.connect();
   const onAbort = (): void => {
@@ -147,8 +148,6 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
   try {
     for (const [day, parts] of days) {
       if (options.signal?.aborted) break;
-      options.onDay?.(day, done, days.size);
-      const name = `${COMPACT_PREFIX}-r${String(runId)}`;
       const workDir = path.join(layout.stagingDir, `${name}-${path.basename(day)}`);
       await mkdir(workDir, { recursive: true });
       const staged = path.join(workDir, `${name}.parquet`);
@@ -163,11 +162,10 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
         );
       } catch (error) {
         if (options.signal?.aborted) break;
-        const line = firstLine(error);
-        if (/^Out of Memory Error/.test(line)) {
+        if (isOutOfMemory(error)) {
           throw new CtlakeError(
             'OUT_OF_MEMORY',
-            `compacting ${day} needs more memory than ${memoryLimit} (raise --memory): ${line}`,
+            `compacting ${day} needs more memory than ${memoryLimit} (raise --memory): ${firstLine(error)}`,
             { cause: error },
           );
         }
@@ -205,7 +203,7 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
       bytes: 0,
       errors: 0,
     });
-    return { days: done, partsBefore, partsAfter: done, rows, interrupted };
+    return { days: done, partsBefore, rows, interrupted };
   } catch (error) {
     await catalog.finishRun(runId, 'failed', { objects: 0, events: rows, bytes: 0, errors: 1 });
     throw error;
@@ -213,10 +211,7 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
     options.signal?.removeEventListener('abort', onAbort);
     connection.closeSync();
     instance.closeSync();
-    await rm(path.join(layout.stagingDir, `compact-r${String(runId)}-tmp`), {
-      recursive: true,
-      force: true,
-    });
+    await rm(spillDir, { recursive: true, force: true });
     catalog.close();
   }
 }

@@ -53,6 +53,18 @@ describe('ctlake compact', () => {
   let before: LakeFingerprint;
   let queryBefore: string;
   let partsBefore = 0;
+  const namedQueryJson = async (): Promise<string> =>
+    (
+      await ctlake([
+        'query',
+        '--lake',
+        lake,
+        '--name',
+        'bedrock-invocations-by-principal-and-model',
+        '--format',
+        'json',
+      ])
+    ).stdout;
 
   beforeAll(async () => {
     await generateArchive({
@@ -66,17 +78,7 @@ describe('ctlake compact', () => {
     const ingest = await ctlake(['ingest', archive, '--lake', lake, '--quiet', '--workers', '2']);
     expect(ingest.code).toBe(0);
     before = await fingerprint(lake);
-    queryBefore = (
-      await ctlake([
-        'query',
-        '--lake',
-        lake,
-        '--name',
-        'bedrock-invocations-by-principal-and-model',
-        '--format',
-        'json',
-      ])
-    ).stdout;
+    queryBefore = await namedQueryJson();
     partsBefore = [...dayFiles(lake).values()].reduce((n, f) => n + f.length, 0);
   }, 120_000);
 
@@ -100,16 +102,7 @@ describe('ctlake compact', () => {
     for (const files of days.values())
       expect(files).toEqual([expect.stringMatching(/^compact-r\d+\.parquet$/)]);
     expect(await fingerprint(lake)).toEqual(before);
-    const queryAfter = await ctlake([
-      'query',
-      '--lake',
-      lake,
-      '--name',
-      'bedrock-invocations-by-principal-and-model',
-      '--format',
-      'json',
-    ]);
-    expect(queryAfter.stdout).toBe(queryBefore);
+    expect(await namedQueryJson()).toBe(queryBefore);
   });
 
   it('clusters each part by eventSource then eventName', async () => {

@@ -95,20 +95,22 @@ function withRange(node: Node, tableNames: ReadonlySet<string>): Node | undefine
   };
 }
 
-/** Rewrites, in place and bottom-up, the eligible IN lists of one WHERE clause. */
-function rewriteWhere(tree: unknown, tableNames: ReadonlySet<string>): void {
-  const visit = (holder: Node | unknown[], key: string | number, child: unknown): void => {
-    if (isObject(child) && child['type'] === 'SELECT_NODE') return; // a subquery: its own scope
-    rewriteWhere(child, tableNames);
-    const replaced = isObject(child) ? withRange(child, tableNames) : undefined;
-    if (replaced) (holder as Record<string | number, unknown>)[key] = replaced;
-  };
-  if (Array.isArray(tree)) {
-    tree.forEach((child, i) => {
-      visit(tree, i, child);
-    });
-  } else if (isObject(tree))
-    for (const [key, child] of Object.entries(tree)) visit(tree, key, child);
+/** Rewrites, in place and bottom-up, the eligible IN lists in `holder[key]` and below it. */
+function rewriteSlot(
+  holder: Node | unknown[],
+  key: string | number,
+  tableNames: ReadonlySet<string>,
+): void {
+  const slots = holder as Record<string | number, unknown>;
+  const node = slots[key];
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) rewriteSlot(node, i, tableNames);
+    return;
+  }
+  if (!isObject(node) || node['type'] === 'SELECT_NODE') return; // a subquery: its own scope
+  for (const child of Object.keys(node)) rewriteSlot(node, child, tableNames);
+  const replaced = withRange(node, tableNames);
+  if (replaced) slots[key] = replaced;
 }
 
 /**
@@ -130,15 +132,8 @@ export function addInListRanges(tree: unknown, viewName: string, shadowed: boole
       typeof from['table_name'] === 'string' &&
       from['table_name'].toLowerCase() === viewName
     ) {
-      const names = new Set([viewName]);
-      if (typeof from['alias'] === 'string' && from['alias'] !== '') {
-        names.clear();
-        names.add(from['alias'].toLowerCase());
-      }
-      rewriteWhere(tree['where_clause'], names);
-      const where = tree['where_clause'];
-      const replaced = isObject(where) ? withRange(where, names) : undefined;
-      if (replaced) tree['where_clause'] = replaced;
+      const alias = typeof from['alias'] === 'string' ? from['alias'].toLowerCase() : '';
+      rewriteSlot(tree, 'where_clause', new Set([alias === '' ? viewName : alias]));
     }
   }
   for (const child of Object.values(tree)) addInListRanges(child, viewName, shadowed);
