@@ -23,6 +23,7 @@ describe('ctlake command line', () => {
       /argument 'xml' is invalid. Allowed choices are table, csv, json, ndjson, parquet, arrow/,
     ],
     [['query'], /give the query as SQL text, with --file, or with --name \(exactly one\)/],
+    [['compact', '--memory', 'lots'], /--memory <size>' argument 'lots' is invalid/],
   ])('exits 2 on usage error %j', async (args, message) => {
     const result = await ctlake(args);
     expect(result.code).toBe(2);
@@ -34,6 +35,13 @@ describe('ctlake command line', () => {
     const result = await ctlake(['ingest', '/no/such/dir', '--lake', tempDir('cli')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('ctlake: no such file or directory: /no/such/dir\n');
+  });
+
+  it('names a lake that does not exist when asked to compact it', async () => {
+    const lake = path.join(tempDir('cli'), 'no-lake');
+    const result = await ctlake(['compact', '--lake', lake]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`ctlake: no lake at ${lake} (ctlake ingest creates one)\n`);
   });
 
   it('names a glob that matches nothing', async () => {
