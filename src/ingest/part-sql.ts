@@ -12,7 +12,10 @@ import {
 } from '../schema/transform.js';
 import { FIELD_SEPARATOR } from './scratch-file.js';
 
-/** Temp table of the task's objects still to be written: index in the task → URI. */
+/**
+ * Temp table of the task's objects: `idx` is the object's position in the task (0, 1, 2, … with
+ * no gaps), `uri` its URI, set to NULL once the object is rejected (its rows are then not written).
+ */
 export const BATCH_OBJECTS_TABLE = 'batch_objects';
 
 /**
@@ -51,12 +54,18 @@ function readScratch(file: string): string {
       new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${2 * MAX_RECORD_BYTES})`;
 }
 
-/** The scratch file's lines, one row per record, joined to the objects still in the batch. */
+/**
+ * The scratch file's lines, one row per record, with their object's URI; rows of rejected objects
+ * are left out. The URI comes from a list read once and indexed by position: a join with the
+ * objects table carries every record's text through a hash join, about a fifth of the COPY's time.
+ */
 function scratchRows(file: string, onlyObject?: number): string {
   const only = onlyObject === undefined ? '' : ` WHERE s.object_index = ${Math.trunc(onlyObject)}`;
-  return `SELECT o.uri, s.record_index, s.checksum, s.json
-    FROM ${readScratch(file)} s
-    JOIN ${BATCH_OBJECTS_TABLE} o ON o.idx = s.object_index${only}`;
+  return `SELECT * FROM (
+    SELECT (SELECT list(uri ORDER BY idx) FROM ${BATCH_OBJECTS_TABLE})[s.object_index + 1] AS uri,
+      s.record_index, s.checksum, s.json
+    FROM ${readScratch(file)} s${only})
+  WHERE uri IS NOT NULL`;
 }
 
 /** SELECT producing the event rows (plus the partition column) of the scratch file. */

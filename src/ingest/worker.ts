@@ -102,7 +102,7 @@ async function isolateBadObjects(
 ): Promise<number> {
   const reject = async (index: number, reason: string): Promise<void> => {
     outcomes.set(index, { index, events: 0, decodedBytes: 0, error: reason });
-    await connection.run(`DELETE FROM ${BATCH_OBJECTS_TABLE} WHERE idx = $1`, [index]);
+    await connection.run(`UPDATE ${BATCH_OBJECTS_TABLE} SET uri = NULL WHERE idx = $1`, [index]);
   };
   let found = 0;
   const invalid = await connection.runAndReadAll(invalidRecordsStatement(file));
@@ -213,7 +213,8 @@ async function withDatabase<T>(
       await connection.run(statement);
     }
     const appender = await connection.createAppender(BATCH_OBJECTS_TABLE, 'main', 'temp');
-    for (const object of task.objects) {
+    for (const [position, object] of task.objects.entries()) {
+      if (object.index !== position) throw new Error('internal error: task objects out of order');
       appender.appendInteger(object.index);
       appender.appendVarchar(object.uri);
       appender.endRow();

@@ -29,6 +29,14 @@ describe('decodeObjectBytes', () => {
     expect(decodeObjectBytes(two).equals(doc)).toBe(true);
   });
 
+  it('reads a large document whose last gzip member records only its own size', () => {
+    // The output buffer is sized from the trailer, which here covers only the 10-byte member.
+    const big = Buffer.from(`{"Records":[${'{"eventName":"GetObject"},'.repeat(40_000)}{}]}`);
+    const two = Buffer.concat([gzipSync(big.subarray(0, -10)), gzipSync(big.subarray(-10))]);
+    expect(decodeObjectBytes(two).equals(big)).toBe(true);
+    expect(decodeObjectBytes(gzipSync(big)).equals(big)).toBe(true);
+  });
+
   it.each([
     ['empty', Buffer.alloc(0), 'the file is empty'],
     [
