@@ -39,7 +39,8 @@ export function decodeObjectBytes(bytes: Buffer, maxBytes = MAX_DECOMPRESSED_BYT
 
 /** Deflate expands at most about 1032:1, which bounds what a (possibly lying) size field may ask. */
 const MAX_DEFLATE_RATIO = 1032;
-const MAX_OUTPUT_CHUNK = 64 * 1024 * 1024;
+/** Larger outputs take several chunks (and one concatenation): a mostly empty last chunk stays small. */
+const MAX_OUTPUT_CHUNK = 8 * 1024 * 1024;
 
 /**
  * zlib's output buffer size for one object. The default (16 KB) makes a 5 MB log 300 chunks
