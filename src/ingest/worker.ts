@@ -136,8 +136,9 @@ const DAYS_PER_COPY = 16;
 
 /**
  * Writes the batch's parts. A partitioned COPY keeps buffers for every day it has open, so a
- * batch spanning hundreds of days (a sparse archive with one file a day, or exported samples)
- * can exceed the worker's memory although it is small: then the days are written a few at a time.
+ * batch spanning hundreds of event days (exported samples: one file covering a year) can exceed
+ * the worker's memory although it is small: then the days are written a few at a time. (Batches
+ * of a sparse trail, one file a day, are already cut by delivery day in the plan.)
  */
 async function copyParts(
   connection: DuckDBConnection,

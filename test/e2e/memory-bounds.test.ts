@@ -2,13 +2,14 @@
  * Archives that once exceeded a worker's memory limit, ingested with the default settings:
  * - one log file far larger than usual (CloudTrail writes files of 100+ MB in bursts): a partitioned
  *   COPY buffered the whole 190 MB object as one row group;
- * - a sparse archive, one small file a day for a year: one batch spans hundreds of days and a
- *   partitioned COPY keeps buffers for every day it has open.
+ * - a sparse archive, one small file a day for a year: one batch spanned hundreds of days and a
+ *   partitioned COPY keeps buffers for every day it has open (now batches are cut by day);
+ * - the same year of events in one file (an export): the worker writes its days a few at a time.
  */
-import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive } from '../../fixtures/generator/archive.js';
@@ -73,12 +74,40 @@ describe('a single very large log file', () => {
   });
 });
 
-describe('a sparse archive: one small file a day for a year', () => {
+/** Every event of the lake in its day's partition, and how many days there are. */
+async function partitionCheck(lake: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT event_date) > 300 AS year,
+              count(*) FILTER (WHERE event_date <> strftime("eventTime", '%Y-%m-%d'))::INTEGER AS misplaced
+       FROM read_parquet($1, hive_partitioning = true, hive_types = {'event_date': 'VARCHAR'})`,
+      [path.join(lake, 'events', '**', '*.parquet')],
+    );
+    return reader.getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Parts the worker wrote a few days at a time, after its batch ran out of memory at once. */
+function dayGroupParts(lake: string): string[] {
+  return readdirSync(path.join(lake, 'events'), { recursive: true })
+    .map(String)
+    .filter((p) => /-d\d+-\d+\.parquet$/.test(p));
+}
+
+describe('a year of events: one small file a day, then all in one file', () => {
   const dir = tempDir('sparse');
   const archive = path.join(dir, 'archive');
   const lake = path.join(dir, 'lake');
+  const oneFileArchive = path.join(dir, 'one-file');
+  const oneFileLake = path.join(dir, 'one-file-lake');
   let events = 0;
-  let result: { code: number | null; stderr: string };
+  let sparse: { code: number | null; stderr: string };
+  let oneFile: { code: number | null; stderr: string };
 
   beforeAll(async () => {
     const manifest = await generateArchive({
@@ -89,30 +118,41 @@ describe('a sparse archive: one small file a day for a year', () => {
       days: 365,
     });
     events = manifest.events + manifest.insightEvents;
-    result = await ctlake(['ingest', archive, '--lake', lake, '--quiet', '--workers', '1']);
-  }, 120_000);
+    sparse = await ctlake(['ingest', archive, '--lake', lake, '--quiet', '--workers', '1']);
 
-  it('is ingested whole, each event in the partition of its day', async () => {
-    expect(result.stderr).not.toContain('Out of Memory');
-    expect(result.code).toBe(0);
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const reader = await connection.runAndReadAll(
-        `SELECT count(*)::INTEGER AS n, count(DISTINCT event_date) > 300 AS year,
-                count(*) FILTER (WHERE event_date <> strftime("eventTime", '%Y-%m-%d'))::INTEGER AS misplaced
-         FROM read_parquet($1, hive_partitioning = true, hive_types = {'event_date': 'VARCHAR'})`,
-        [path.join(lake, 'events', '**', '*.parquet')],
-      );
-      expect(reader.getRowObjectsJS()).toEqual([{ n: events, year: true, misplaced: 0 }]);
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
+    // The same events exported into one log file.
+    const files = readdirSync(archive, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json.gz') && !f.includes('Digest'))
+      .sort();
+    const records = files.flatMap(
+      (f) =>
+        (
+          JSON.parse(gunzipSync(readFileSync(path.join(archive, f))).toString()) as {
+            Records: unknown[];
+          }
+        ).Records,
+    );
+    const key = path.join(oneFileArchive, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/23');
+    mkdirSync(key, { recursive: true });
+    writeFileSync(
+      path.join(key, '111122223333_CloudTrail_us-east-1_20261123T0000Z_YearExport00001.json.gz'),
+      gzipSync(JSON.stringify({ Records: records })),
+    );
+    oneFile = await ctlake(['ingest', oneFileArchive, '--lake', oneFileLake, '--quiet']);
+  }, 180_000);
+
+  it('ingests the sparse archive whole, in batches of a few days (no out-of-memory retry)', async () => {
+    expect(sparse.stderr).not.toContain('Out of Memory');
+    expect(sparse.code).toBe(0);
+    expect(await partitionCheck(lake)).toEqual([{ n: events, year: true, misplaced: 0 }]);
+    expect(dayGroupParts(lake)).toEqual([]);
   });
 
-  it('wrote the batch a few days at a time (the path this test is for)', () => {
-    const parts = readdirSync(path.join(lake, 'events'), { recursive: true }).map(String);
-    expect(parts.some((p) => /-d\d+-\d+\.parquet$/.test(p))).toBe(true);
+  it('ingests the one-file export whole, its days written a few at a time', async () => {
+    expect(oneFile.stderr).not.toContain('Out of Memory');
+    expect(oneFile.code).toBe(0);
+    expect(await partitionCheck(oneFileLake)).toEqual([{ n: events, year: true, misplaced: 0 }]);
+    expect(dayGroupParts(oneFileLake).length).toBeGreaterThan(0);
   });
 });

@@ -34,9 +34,19 @@ describe('batchObjects', () => {
     const sizes = [3, 3, 3, 20, 1, 1, 1, 1];
     const batches = batchObjects(
       sizes.map((size, i) => ({ size, i })),
-      { maxBytes: 7, maxObjects: 3 },
+      { maxBytes: 7, maxObjects: 3, maxDays: 99 },
     );
     expect(batches.map((b) => b.map((o) => o.i))).toEqual([[0, 1], [2], [3], [4, 5, 6], [7]]);
+  });
+
+  it('cuts a batch at a new day once it holds maxDays delivery days', () => {
+    const days = ['01', '01', '02', '03', '03', undefined, '04', '02'];
+    const batches = batchObjects(
+      days.map((d, i) => ({ size: 1, i, key: d === undefined ? {} : { day: `2026-11-${d}` } })),
+      { maxBytes: 100, maxObjects: 100, maxDays: 2 },
+    );
+    // A keyless object (no day) joins the current batch; a day already in it never cuts.
+    expect(batches.map((b) => b.map((o) => o.i))).toEqual([[0, 1, 2], [3, 4, 5, 6], [7]]);
   });
 
   it('returns no batch for no objects', () => {
