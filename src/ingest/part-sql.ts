@@ -115,14 +115,10 @@ export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
  * COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. With
  * `intoExistingDir`, `outDir` may already hold parts (of another prefix) from an earlier COPY.
  */
-export function copyRelationToParts(
-  relation: string,
-  outDir: string,
-  partPrefix: string,
-  options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
-  intoExistingDir = false,
-): string {
-  const extra =
+/** The COPY options for `options`, from FORMAT on. */
+function parquetCopyOptions(options: ParquetOptions): string {
+  return (
+    `FORMAT parquet, COMPRESSION ${options.compression}` +
     (options.compressionLevel === undefined
       ? ''
       : `, COMPRESSION_LEVEL ${options.compressionLevel}`) +
@@ -131,11 +127,35 @@ export function copyRelationToParts(
       : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`) +
     (options.rowGroupBytes === undefined
       ? ''
-      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`) +
-    (intoExistingDir ? ', OVERWRITE_OR_IGNORE true' : '');
+      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`)
+  );
+}
+
+export function copyRelationToParts(
+  relation: string,
+  outDir: string,
+  partPrefix: string,
+  options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
+  intoExistingDir = false,
+): string {
   return `COPY ${relation} TO ${sqlString(outDir)} (
-  FORMAT parquet, COMPRESSION ${options.compression}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
-  FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${extra})`;
+  ${parquetCopyOptions(options)}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
+  FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${intoExistingDir ? ', OVERWRITE_OR_IGNORE true' : ''})`;
+}
+
+/** The message of the error the one-day COPY raises on a row of another day. */
+const OTHER_DAY_ERROR = 'ctlake: the batch has events of another day';
+
+/**
+ * COPY of the scratch file's events, all expected on `day`, into the one part file `outFile` (the
+ * partition column is left out, as a partitioned COPY leaves it out: the directory carries it).
+ * Every row's day is checked: the statement fails on the first row of another day.
+ */
+export function copyOneDayToPartStatement(file: string, outFile: string, day: string): string {
+  const column = quoteIdent(PARTITION_COLUMN);
+  return `COPY (SELECT * EXCLUDE (${column}) FROM (${eventRowsSelect(file)})
+  WHERE CASE WHEN ${column} = ${sqlString(day)} THEN true ELSE error(${sqlString(OTHER_DAY_ERROR)}) END)
+TO ${sqlString(outFile)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)})`;
 }
 
 /** The days (partition values) the scratch file's events fall on; NULL for events without a time. */

@@ -14,10 +14,13 @@ import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { firstLine, isOutOfMemory } from '../errors.js';
 import { fetchObjectBytes } from '../source/fetch-object.js';
+import { PARTITION_COLUMN } from '../schema/event-schema.js';
+import { type BatchDay, foldBatchDay } from './batch-day.js';
 import { decodeObjectBytes } from './decode.js';
 import {
   BATCH_OBJECTS_TABLE,
   copyDaysToPartsStatement,
+  copyOneDayToPartStatement,
   copyToPartsStatement,
   distinctDaysStatement,
   invalidRecordsStatement,
@@ -62,15 +65,22 @@ function refuseOversizedRecords({ starts, ends }: RecordRanges): void {
   }
 }
 
+/** The scratch file of a task and what is known of its events' days. */
+interface Scratch {
+  readonly file: ScratchFile;
+  day: BatchDay;
+}
+
 /** Decodes and scans one fetched object, appending its records to the scratch file. */
-function prepareObject(object: TaskObject, fetched: Fetched, scratch: ScratchFile): ObjectOutcome {
+function prepareObject(object: TaskObject, fetched: Fetched, scratch: Scratch): ObjectOutcome {
   if ('error' in fetched)
     return { index: object.index, events: 0, decodedBytes: 0, error: fetched.error };
   try {
     const doc = decodeObjectBytes(fetched.bytes);
     const ranges = scanRecords(doc);
     refuseOversizedRecords(ranges);
-    scratch.append(object.index, doc, ranges);
+    scratch.file.append(object.index, doc, ranges);
+    scratch.day = foldBatchDay(scratch.day, doc, ranges);
     return { index: object.index, events: ranges.starts.length, decodedBytes: doc.length };
   } catch (error) {
     if (error instanceof LogShapeError) {
@@ -144,7 +154,22 @@ async function copyParts(
   connection: DuckDBConnection,
   task: IngestTask,
   file: string,
+  day: BatchDay,
 ): Promise<void> {
+  if (typeof day === 'string') {
+    const dir = path.join(task.stagingDir, `${PARTITION_COLUMN}=${day}`);
+    await mkdir(dir, { recursive: true });
+    try {
+      await connection.run(
+        copyOneDayToPartStatement(file, path.join(dir, `${task.partPrefix}-0.parquet`), day),
+      );
+      return;
+    } catch {
+      // A row of another day (the hint was wrong), or an error the partitioned COPY below meets
+      // again and handles or reports: start over with it.
+      await rm(task.stagingDir, { recursive: true, force: true });
+    }
+  }
   try {
     await connection.run(copyToPartsStatement(file, task.stagingDir, task.partPrefix));
   } catch (error) {
@@ -168,18 +193,19 @@ async function copyParts(
 async function writeParts(
   connection: DuckDBConnection,
   task: IngestTask,
-  file: string,
+  scratch: Scratch,
   flag: Int32Array,
   outcomes: Map<number, ObjectOutcome>,
 ): Promise<StagedPart[]> {
+  const file = scratch.file.path;
   try {
-    await copyParts(connection, task, file);
+    await copyParts(connection, task, file, scratch.day);
   } catch (error) {
     if (isAborted(flag)) throw new TaskAborted();
     if ((await isolateBadObjects(connection, file, outcomes)) === 0) throw error;
     await rm(task.stagingDir, { recursive: true, force: true });
     if (![...outcomes.values()].some((o) => o.error === undefined && o.events > 0)) return [];
-    await copyParts(connection, task, file);
+    await copyParts(connection, task, file, scratch.day);
   }
   const reader = await connection.runAndReadAll(stagedPartsStatement(task.stagingDir));
   return Promise.all(
@@ -236,7 +262,7 @@ async function withDatabase<T>(
 async function prepareObjects(
   task: IngestTask,
   flag: Int32Array,
-  scratch: ScratchFile,
+  scratch: Scratch,
   outcomes: Map<number, ObjectOutcome>,
 ): Promise<boolean> {
   const controller = new AbortController();
@@ -279,18 +305,21 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
   const outcomes = new Map<number, ObjectOutcome>();
   await mkdir(task.scratchDir, { recursive: true });
   await mkdir(path.dirname(task.stagingDir), { recursive: true });
-  const scratch = new ScratchFile(path.join(task.scratchDir, 'records.scratch'));
+  const scratch: Scratch = {
+    file: new ScratchFile(path.join(task.scratchDir, 'records.scratch')),
+    day: undefined,
+  };
   try {
     try {
       if (!(await prepareObjects(task, flag, scratch, outcomes))) return aborted;
     } finally {
-      scratch.close();
+      scratch.file.close();
     }
     const parts =
-      scratch.lines === 0
+      scratch.file.lines === 0
         ? []
         : await withDatabase(task, flag, (connection) =>
-            writeParts(connection, task, scratch.path, flag, outcomes),
+            writeParts(connection, task, scratch, flag, outcomes),
           );
     const expected = [...outcomes.values()].reduce(
       (n, o) => n + (o.error === undefined ? o.events : 0),

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
@@ -115,5 +116,57 @@ describe('ingest of a generated archive in CloudTrail S3 layout', () => {
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('eventTime,eventName,t');
     expect(lines).toHaveLength(3);
+  });
+});
+
+describe('batches whose events the text suggests are on one day', () => {
+  const dir = tempDir('one-day');
+  const archive = path.join(dir, 'archive');
+  const lake = path.join(dir, 'lake');
+  const key = path.join(archive, 'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/19');
+  const event = (id: string, eventTime: string, extra: object = {}): object => ({
+    eventVersion: '1.11',
+    ...extra,
+    eventTime,
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    eventID: id,
+  });
+
+  beforeAll(() => {
+    mkdirSync(key, { recursive: true });
+    const write = (name: string, records: object[]): void => {
+      writeFileSync(
+        path.join(key, `111122223333_CloudTrail_us-east-1_20261119T${name}.json.gz`),
+        gzipSync(JSON.stringify({ Records: records })),
+      );
+    };
+    // The first "eventTime" in the text of `fooled` is a request parameter on the 19th; the
+    // event itself is on the 18th. The one-day statement must notice and fall back.
+    write('1000Z_A', [event('a', '2026-11-19T10:00:00Z')]);
+    write('1005Z_B', [
+      event('fooled', '2026-11-18T23:59:59Z', {
+        requestParameters: { eventTime: '2026-11-19T10:00:00Z' },
+      }),
+      event('b', '2026-11-19T10:05:00.5Z'),
+    ]);
+  });
+
+  it('puts every event in the partition of its own day, even when the hint is wrong', async () => {
+    const result = await ctlake(['ingest', archive, '--lake', lake, '--workers', '1']);
+    expect(result.code).toBe(0);
+    const rows = await queryRows(
+      lake,
+      `SELECT "eventID" AS id, strftime("eventTime", '%Y-%m-%d') AS day,
+              regexp_extract("sourceObject", '.*_(.)\\.json\\.gz$', 1) AS file
+       FROM cloudtrail ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: 'a', day: '2026-11-19', file: 'A' },
+      { id: 'b', day: '2026-11-19', file: 'B' },
+      { id: 'fooled', day: '2026-11-18', file: 'B' },
+    ]);
+    const parts = readdirSync(path.join(lake, 'events')).sort();
+    expect(parts).toEqual(['event_date=2026-11-18', 'event_date=2026-11-19']);
   });
 });
