@@ -218,6 +218,39 @@ function windowParameters(manifest: ArchiveManifest): Record<string, string> {
   return { hours: String(hours), days: String(Math.ceil(hours / 24)) };
 }
 
+/** Named-query latencies on the lake as ingested, then after `ctlake compact`. */
+interface QueryReport {
+  readonly queries: readonly QueryLatency[];
+  readonly compaction: IngestRun;
+  readonly compacted: readonly QueryLatency[];
+}
+
+async function queriesBeforeAndAfterCompact(
+  lake: string,
+  manifest: ArchiveManifest,
+): Promise<QueryReport> {
+  const queries = await queryLatencies(lake, manifest);
+  const compaction = await runCli(['compact', '--lake', lake]);
+  log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
+  const compacted = await queryLatencies(lake, manifest);
+  return { queries, compaction, compacted };
+}
+
+/** The query section's text and table, for RESULTS.md and RESULTS-large.md. */
+function latencySection({ queries, compaction, compacted }: QueryReport): string {
+  const rows = queries.map((q) => {
+    const c = compacted.find((x) => x.name === q.name);
+    const same = c?.rows === q.rows ? '' : ' (rows differ!)';
+    return `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${c ? `${c.p50.toFixed(0)} ms` : '–'} | ${c ? `${c.p95.toFixed(0)} ms` : '–'} | ${q.rows}${same} |`;
+  });
+  return `${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters except the look-back windows (\`hours\`, \`days\`), which reach the archive's first day: on the lake as
+ingested, then after \`ctlake compact\` (${compaction.seconds.toFixed(1)} s, peak RSS ${compaction.rssMb} MB).
+
+| named query | p50 | p95 | p50 compacted | p95 compacted | rows |
+|---|---|---|---|---|---|
+${rows.join('\n')}`;
+}
+
 async function queryLatencies(lake: string, manifest: ArchiveManifest): Promise<QueryLatency[]> {
   const db = await LakeDatabase.open(lake);
   try {
@@ -350,10 +383,7 @@ async function mainLarge(): Promise<void> {
     ingestRuns.push(await runIngest(dir, lake, cores));
     log(`large ingest run ${i + 1}: ${(ingestRuns[i]?.seconds ?? 0).toFixed(1)} s`);
   }
-  const queries = await queryLatencies(lake, manifest);
-  const compaction = await runCli(['compact', '--lake', lake]);
-  log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
-  const compacted = await queryLatencies(lake, manifest);
+  const queryReport = await queriesBeforeAndAfterCompact(lake, manifest);
   const seconds = median(ingestRuns.map((r) => r.seconds));
   const rssMb = median(ingestRuns.map((r) => r.rssMb));
   const command = `npm run bench -- --large --events ${events} --runs ${runs}`;
@@ -372,16 +402,13 @@ Archive: generated, seed ${manifest.seed}: ${manifest.events.toLocaleString('en-
 
 ## Query latency on the ${total.toLocaleString('en-US')}-event lake
 
-${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters except the look-back windows (\`hours\`, \`days\`), which reach the archive's first day: on the lake as
-ingested, then after \`ctlake compact\` (${compaction.seconds.toFixed(1)} s, peak RSS ${compaction.rssMb} MB).
-
-${latencyTable(queries, compacted)}
+${latencySection(queryReport)}
 `;
   writeFileSync(path.join(benchDir, 'RESULTS-large.md'), md);
   writeFileSync(
     path.join(benchDir, 'results-large.json'),
     JSON.stringify(
-      { command, machine, events: total, ingest: ingestRuns, queries, compaction, compacted },
+      { command, machine, events: total, ingest: ingestRuns, ...queryReport },
       null,
       2,
     ),
@@ -475,10 +502,7 @@ async function main(): Promise<void> {
   };
 
   await runIngest(dir, lake, cores);
-  const queries = await queryLatencies(lake, manifest);
-  const compaction = await runCli(['compact', '--lake', lake]);
-  log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
-  const compacted = await queryLatencies(lake, manifest);
+  const queryReport = await queriesBeforeAndAfterCompact(lake, manifest);
 
   let large: { events: number; rssMb: number; seconds: number } | undefined;
   if (!quick) {
@@ -497,40 +521,21 @@ async function main(): Promise<void> {
     ours,
     baselines,
     floors: [...floors, componentFloor],
-    queries,
-    compaction,
-    compacted,
+    ...queryReport,
     large,
     s3,
   });
 }
 
-interface Report {
+interface Report extends QueryReport {
   readonly manifest: ArchiveManifest;
   readonly total: number;
   readonly sweep: readonly Row[];
   readonly ours: Row;
   readonly baselines: readonly Row[];
   readonly floors: readonly Row[];
-  readonly queries: readonly QueryLatency[];
-  readonly compaction: IngestRun;
-  readonly compacted: readonly QueryLatency[];
   readonly large: { events: number; rssMb: number; seconds: number } | undefined;
   readonly s3: readonly Row[];
-}
-
-function latencyTable(
-  ingested: readonly QueryLatency[],
-  compacted: readonly QueryLatency[],
-): string {
-  const rows = ingested.map((q) => {
-    const c = compacted.find((x) => x.name === q.name);
-    const same = c?.rows === q.rows ? '' : ' (rows differ!)';
-    return `| ${q.name} | ${q.p50.toFixed(0)} ms | ${q.p95.toFixed(0)} ms | ${c ? `${c.p50.toFixed(0)} ms` : '–'} | ${c ? `${c.p95.toFixed(0)} ms` : '–'} | ${q.rows}${same} |`;
-  });
-  return `| named query | p50 | p95 | p50 compacted | p95 compacted | rows |
-|---|---|---|---|---|---|
-${rows.join('\n')}`;
 }
 
 function report(r: Report): void {
@@ -575,10 +580,7 @@ ${rssFlat}
 
 ## Query latency on the lake produced
 
-${QUERY_RUNS} runs each, in one process (no CLI start-up), default parameters except the look-back windows (\`hours\`, \`days\`), which reach the archive's first day: on the lake as
-ingested, then after \`ctlake compact\` (${r.compaction.seconds.toFixed(1)} s, peak RSS ${r.compaction.rssMb} MB).
-
-${latencyTable(r.queries, r.compacted)}
+${latencySection(r)}
 
 Per-run seconds: ${[...r.sweep, ...r.baselines, ...r.floors].map((row) => `${row.name}: ${row.seconds.map((s) => s.toFixed(2)).join(', ')}`).join('; ')}.
 

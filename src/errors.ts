@@ -57,12 +57,12 @@ export class QueryError extends CtlakeError {
   override readonly name = 'QueryError';
 }
 
-/** The first line of an error's message: DuckDB messages carry context lines users don't need. */
 /** DuckDB's error when a statement needs more than its memory limit. */
 export function isOutOfMemory(error: unknown): boolean {
   return firstLine(error).startsWith('Out of Memory Error');
 }
 
+/** The first line of an error's message: DuckDB messages carry context lines users don't need. */
 export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n', 1)[0]?.trim() ?? text;

@@ -216,7 +216,7 @@ async function runBatches(
 }
 
 function failedTask(task: IngestTask, error: unknown): TaskResult {
-  const line = error instanceof Error ? (error.message.split('\n', 1)[0] ?? '') : String(error);
+  const line = firstLine(error);
   const reason = isOutOfMemory(error)
     ? `needs more memory than the worker's limit of ${task.memoryLimit} (raise --worker-memory): ${line}`
     : `internal error: ${line}`;

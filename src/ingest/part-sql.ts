@@ -105,18 +105,16 @@ export interface ParquetOptions {
   readonly rowGroupBytes?: string;
 }
 
+/** The lake's codec, for every Parquet file ctlake writes. */
+export const LAKE_PARQUET_CODEC: ParquetOptions = { compression: 'zstd', compressionLevel: 1 };
+
 export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
-  compression: 'zstd',
-  compressionLevel: 1,
+  ...LAKE_PARQUET_CODEC,
   rowGroupBytes: '16MB',
 };
 
-/**
- * COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. With
- * `intoExistingDir`, `outDir` may already hold parts (of another prefix) from an earlier COPY.
- */
 /** The COPY options for `options`, from FORMAT on. */
-function parquetCopyOptions(options: ParquetOptions): string {
+export function parquetCopyOptions(options: ParquetOptions): string {
   return (
     `FORMAT parquet, COMPRESSION ${options.compression}` +
     (options.compressionLevel === undefined
@@ -131,6 +129,10 @@ function parquetCopyOptions(options: ParquetOptions): string {
   );
 }
 
+/**
+ * COPY of `relation` (a table name or a parenthesised query) to day-partitioned parts. With
+ * `intoExistingDir`, `outDir` may already hold parts (of another prefix) from an earlier COPY.
+ */
 export function copyRelationToParts(
   relation: string,
   outDir: string,

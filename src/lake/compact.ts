@@ -17,6 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { CtlakeError, firstLine, isOutOfMemory } from '../errors.js';
+import {
+  DEFAULT_PARQUET_OPTIONS,
+  LAKE_PARQUET_CODEC,
+  parquetCopyOptions,
+} from '../ingest/part-sql.js';
 import { sqlString } from '../schema/transform.js';
 import { Catalog, type LivePart } from './catalog.js';
 import { lakeLayout } from './layout.js';
@@ -102,8 +107,8 @@ async function compactDay(
              FROM read_parquet(${source}, hive_partitioning = false)
              WHERE (${sources.join(' OR ')})
                AND hash("eventSource", "eventName") IN (${chunk.map((p) => `${p.pair.toString()}::UBIGINT`).join(', ')}))
-       TO ${sqlString(pairsDir)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
-         PARTITION_BY (pair), ROW_GROUP_SIZE_BYTES '16MB', OVERWRITE_OR_IGNORE true,
+       TO ${sqlString(pairsDir)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)},
+         PARTITION_BY (pair), OVERWRITE_OR_IGNORE true,
          FILENAME_PATTERN ${sqlString(`p${String(i)}-{i}`)})`,
       named.length > 0 ? [named[0] ?? '', named[named.length - 1] ?? ''] : [],
     );
@@ -115,7 +120,7 @@ async function compactDay(
   await connection.run(`SET preserve_insertion_order = true`);
   await connection.run(
     `COPY (SELECT * FROM read_parquet(${fileList(dirs)}, hive_partitioning = false))
-     TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1,
+     TO ${sqlString(target)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)},
        ROW_GROUP_SIZE ${COMPACT_ROW_GROUP_ROWS})`,
   );
   const counted = await connection.runAndReadAll(

@@ -74,7 +74,7 @@ describe('ctlake compact', () => {
       end: new Date('2026-11-20T00:00:00Z'),
       days: 3,
     });
-    // Small batches: several parts per day, as a long-running trail gives.
+    // Two workers and 4 MB batches leave several parts per day, as a long-running trail does.
     const ingest = await ctlake(['ingest', archive, '--lake', lake, '--quiet', '--workers', '2']);
     expect(ingest.code).toBe(0);
     before = await fingerprint(lake);
@@ -96,6 +96,7 @@ describe('ctlake compact', () => {
     const result = await ctlake(['compact', '--lake', lake]);
     expect(result.code).toBe(0);
     const days = dayFiles(lake);
+    expect(partsBefore).toBeGreaterThan(days.size);
     expect(result.stderr).toContain(
       `compacted: ${String(days.size)} days, ${String(partsBefore)} parts → ${String(days.size)}`,
     );
