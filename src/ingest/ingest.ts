@@ -12,7 +12,7 @@ import {
   type CommittedPart,
   type FailedObject,
 } from '../lake/catalog.js';
-import { lakeLayout } from '../lake/layout.js';
+import { type LakeLayout, lakeLayout } from '../lake/layout.js';
 import { firstLine, isOutOfMemory } from '../errors.js';
 import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
@@ -95,6 +95,22 @@ async function listAll(
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const layout = lakeLayout(options.lakeDir);
+  // The workers start (a thread each, loading DuckDB: a few hundred ms) while the sources are
+  // listed and the catalog opened.
+  const pool = new IngestPool(Math.max(1, options.workers));
+  try {
+    return await listAndRun(options, layout, pool, started);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function listAndRun(
+  options: IngestOptions,
+  layout: LakeLayout,
+  pool: IngestPool,
+  started: number,
+): Promise<IngestSummary> {
   const listed = await listAll(options.sources, options.filter ?? {}, options.signal);
   const catalog = await Catalog.open(layout);
   try {
@@ -118,7 +134,15 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       replaced: 0,
     };
     const changed = new Set(plan.changed.map((o) => o.uri));
-    const interrupted = await runBatches(options, catalog, runId, plan.todo, changed, progress);
+    const interrupted = await runBatches(
+      options,
+      pool,
+      catalog,
+      runId,
+      plan.todo,
+      changed,
+      progress,
+    );
     await catalog.finishRun(
       runId,
       interrupted ? 'interrupted' : progress.errors > 0 ? 'failed' : 'done',
@@ -148,6 +172,7 @@ type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K
 
 async function runBatches(
   options: IngestOptions,
+  pool: IngestPool,
   catalog: Catalog,
   runId: number,
   todo: readonly TrailObject[],
@@ -166,7 +191,6 @@ async function runBatches(
   if (options.signal?.aborted) onAbort();
 
   const scratchRoot = await makeScratchRoot();
-  const pool = new IngestPool(Math.max(1, Math.min(options.workers, batches.length)));
   let commits = Promise.resolve();
   let commitError: Error | undefined;
   const inFlight = new Set<Promise<void>>();
@@ -208,7 +232,6 @@ async function runBatches(
     await commits;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await pool.close();
     await rm(scratchRoot, { recursive: true, force: true });
   }
   if (commitError !== undefined) throw commitError;

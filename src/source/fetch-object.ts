@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { firstLine } from '../errors.js';
-import { createS3Client, type S3Settings } from './s3-settings.js';
+import type { S3Settings } from './s3-settings.js';
 import type { ObjectLocation } from './trail-object.js';
 
 /** The object cannot be fetched; `message` is the reason, for one line. */
@@ -25,10 +25,17 @@ const BACKOFF_MS = 200;
 
 const clients = new Map<string, S3Client>();
 
-function clientFor(settings: S3Settings): S3Client {
+/**
+ * The AWS SDK is loaded on the first S3 read: importing it costs each worker thread ~100 ms at
+ * start, which an ingest of local files would pay for nothing.
+ */
+const sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
+
+async function clientFor(settings: S3Settings): Promise<S3Client> {
   const id = JSON.stringify(settings);
   let client = clients.get(id);
   if (!client) {
+    const { createS3Client } = await import('./s3-settings.js');
     client = createS3Client(settings);
     clients.set(id, client);
   }
@@ -57,6 +64,7 @@ async function getOnce(
   etag: string,
   signal?: AbortSignal,
 ): Promise<Buffer> {
+  const { GetObjectCommand } = await sdk();
   const response = await client.send(
     new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
     signal ? { abortSignal: signal } : {},
@@ -81,7 +89,7 @@ async function fetchS3(
   settings: S3Settings,
   signal?: AbortSignal,
 ): Promise<Buffer> {
-  const client = clientFor(settings);
+  const client = await clientFor(settings);
   let last: unknown;
   for (let attempt = 1; attempt <= BODY_ATTEMPTS; attempt++) {
     try {
