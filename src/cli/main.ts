@@ -13,7 +13,6 @@ import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
 import { type QuerySource, runQuery } from '../query/run-query.js';
 import { LocalSource } from '../source/local.js';
 import { parseObjectFilter } from '../source/object-filter.js';
-import { S3Source } from '../source/s3.js';
 import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { IngestProgressBar, summaryLine } from './progress.js';
@@ -56,10 +55,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(',').filter((v) => v !== '')];
 }
 
-function sourcesFrom(
+async function sourcesFrom(
   specs: string[],
   flags: IngestFlags,
-): { sources: TrailSource[]; s3: S3Settings } {
+): Promise<{ sources: TrailSource[]; s3: S3Settings }> {
   const s3: S3Settings = {
     forcePathStyle: flags.pathStyle ?? flags.endpointUrl !== undefined,
     ...(flags.s3Region ? { region: flags.s3Region } : {}),
@@ -67,8 +66,10 @@ function sourcesFrom(
     ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
   };
   const filter = parseObjectFilter(flags);
+  // The AWS SDK is loaded only for an s3:// source (~100 ms at start-up otherwise).
+  const s3Source = specs.some(isS3Uri) ? (await import('../source/s3.js')).S3Source : undefined;
   const sources = specs.map((spec): TrailSource =>
-    isS3Uri(spec) ? S3Source.fromUri(spec, s3, filter) : new LocalSource(spec),
+    s3Source && isS3Uri(spec) ? s3Source.fromUri(spec, s3, filter) : new LocalSource(spec),
   );
   return { sources, s3 };
 }
@@ -95,7 +96,7 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
   const interrupt = onInterrupt('stopping workers and committing what is done…');
   const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
   try {
-    const { sources: trailSources, s3 } = sourcesFrom(sources, flags);
+    const { sources: trailSources, s3 } = await sourcesFrom(sources, flags);
     const summary = await ingest({
       sources: trailSources,
       s3,

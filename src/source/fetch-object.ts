@@ -35,7 +35,7 @@ async function clientFor(settings: S3Settings): Promise<S3Client> {
   const id = JSON.stringify(settings);
   let client = clients.get(id);
   if (!client) {
-    const { createS3Client } = await import('./s3-settings.js');
+    const { createS3Client } = await import('./s3-client.js');
     client = createS3Client(settings);
     clients.set(id, client);
   }

@@ -2,9 +2,9 @@
  * How to reach S3 (or an S3-compatible store): passed to the workers with every task, so each
  * builds the same client. Credentials come from the standard AWS chain (environment, shared
  * config and credentials files, `--profile`), never from the task.
+ *
+ * Free of the AWS SDK, which `s3-client.ts` loads: a run without an s3:// source never pays for it.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-
 export interface S3Settings {
   /** Client region; S3 redirects are followed, so this only matters for the first request. */
   readonly region?: string;
@@ -12,24 +12,6 @@ export interface S3Settings {
   /** `--endpoint-url` for S3-compatible stores (MinIO, moto, …). */
   readonly endpoint?: string;
   readonly forcePathStyle: boolean;
-}
-
-export function createS3Client(settings: S3Settings): S3Client {
-  return new S3Client({
-    region:
-      settings.region ??
-      process.env['AWS_REGION'] ??
-      process.env['AWS_DEFAULT_REGION'] ??
-      'us-east-1',
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    forcePathStyle: settings.forcePathStyle,
-    followRegionRedirects: true,
-    // The SDK retries throttling (503 SlowDown), 5xx and connection resets before the response
-    // headers; a body cut after them is retried by fetch-object.ts.
-    maxAttempts: 6,
-    retryMode: 'standard',
-    ...(settings.profile ? { profile: settings.profile } : {}),
-  });
 }
 
 const S3_URI = /^s3:\/\/([^/]+)\/?(.*)$/;

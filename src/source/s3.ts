@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { CtlakeError, UsageError, firstLine } from '../errors.js';
 import { matchesFilter, type ObjectFilter } from './object-filter.js';
-import { createS3Client, parseS3Uri, type S3Location, type S3Settings } from './s3-settings.js';
+import { createS3Client } from './s3-client.js';
+import { parseS3Uri, type S3Location, type S3Settings } from './s3-settings.js';
 import { parseTrailKey } from './trail-key.js';
 import type { TrailObject } from './trail-object.js';
 import type { TrailSource } from './trail-source.js';
