@@ -18,13 +18,7 @@ import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
-import {
-  batchObjects,
-  type BatchLimits,
-  DEFAULT_BATCH_LIMITS,
-  largestFirst,
-  planIngest,
-} from './plan.js';
+import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
 import type { IngestTask, TaskResult } from './task.js';
 
@@ -201,7 +195,7 @@ async function runBatches(
   let commitError: Error | undefined;
   const inFlight = new Set<Promise<void>>();
   try {
-    for (const taskId of largestFirst(batches)) {
+    for (let taskId = 0; taskId < batches.length; taskId++) {
       if (Atomics.load(flag, 0) !== 0 || commitError !== undefined) break;
       const objects = batches[taskId] ?? [];
       const task: IngestTask = {

@@ -101,12 +101,3 @@ export function batchObjects<
   if (current.length > 0) batches.push(current);
   return batches;
 }
-
-/**
- * Batch indexes, largest batch (in stored bytes) first: the workers then finish together on the
- * small ones instead of one worker finishing a large batch alone.
- */
-export function largestFirst(batches: readonly (readonly { readonly size: number }[])[]): number[] {
-  const bytes = batches.map((b) => b.reduce((n, o) => n + o.size, 0));
-  return batches.map((_, i) => i).sort((a, b) => (bytes[b] ?? 0) - (bytes[a] ?? 0) || a - b);
-}

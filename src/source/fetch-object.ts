@@ -23,7 +23,8 @@ export class FetchError extends Error {
 export const BODY_ATTEMPTS = 5;
 const BACKOFF_MS = 200;
 
-const clients = new Map<string, S3Client>();
+/** One client per settings, shared by the reads running at once. */
+const clients = new Map<string, Promise<S3Client>>();
 
 /**
  * The AWS SDK is loaded on the first S3 read: importing it costs each worker thread ~100 ms at
@@ -31,12 +32,11 @@ const clients = new Map<string, S3Client>();
  */
 const sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
 
-async function clientFor(settings: S3Settings): Promise<S3Client> {
+function clientFor(settings: S3Settings): Promise<S3Client> {
   const id = JSON.stringify(settings);
   let client = clients.get(id);
   if (!client) {
-    const { createS3Client } = await import('./s3-client.js');
-    client = createS3Client(settings);
+    client = import('./s3-client.js').then(({ createS3Client }) => createS3Client(settings));
     clients.set(id, client);
   }
   return client;

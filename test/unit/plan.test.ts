@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchObjects, largestFirst, planIngest } from '../../src/ingest/plan.js';
+import { batchObjects, planIngest } from '../../src/ingest/plan.js';
 import type { TrailObject } from '../../src/source/trail-object.js';
 import type { TrailObjectKind } from '../../src/source/trail-key.js';
 
@@ -51,14 +51,5 @@ describe('batchObjects', () => {
 
   it('returns no batch for no objects', () => {
     expect(batchObjects([])).toEqual([]);
-  });
-});
-
-describe('largestFirst', () => {
-  it('orders batches by stored bytes, largest first, keeping key order among equals', () => {
-    const sized = (...sizes: number[]): { size: number }[] => sizes.map((size) => ({ size }));
-    expect(largestFirst([sized(1, 1), sized(5), sized(2), sized(3, 2), sized()])).toEqual([
-      1, 3, 0, 2, 4,
-    ]);
   });
 });
