@@ -23,14 +23,12 @@ export class FetchError extends Error {
 export const BODY_ATTEMPTS = 5;
 const BACKOFF_MS = 200;
 
-/** One client per settings, shared by the reads running at once. */
-const clients = new Map<string, Promise<S3Client>>();
-
 /**
- * The AWS SDK is loaded on the first S3 read: importing it costs each worker thread ~100 ms at
- * start, which an ingest of local files would pay for nothing.
+ * One client per settings, shared by the reads running at once. The AWS SDK is loaded on the
+ * first S3 read: importing it costs each worker thread ~100 ms at start, which an ingest of local
+ * files would pay for nothing.
  */
-const sdk = (): Promise<typeof import('@aws-sdk/client-s3')> => import('@aws-sdk/client-s3');
+const clients = new Map<string, Promise<S3Client>>();
 
 function clientFor(settings: S3Settings): Promise<S3Client> {
   const id = JSON.stringify(settings);
@@ -64,7 +62,7 @@ async function getOnce(
   etag: string,
   signal?: AbortSignal,
 ): Promise<Buffer> {
-  const { GetObjectCommand } = await sdk();
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const response = await client.send(
     new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
     signal ? { abortSignal: signal } : {},

@@ -74,7 +74,8 @@ describe('ctlake compact', () => {
       end: new Date('2026-11-20T00:00:00Z'),
       days: 3,
     });
-    // Two workers and 4 MB batches leave several parts per day, as a long-running trail does.
+    // Batches cut by size, object count and delivery day leave several parts per day, as a
+    // long-running trail does (asserted below).
     const ingest = await ctlake(['ingest', archive, '--lake', lake, '--quiet', '--workers', '2']);
     expect(ingest.code).toBe(0);
     before = await fingerprint(lake);
