@@ -3,7 +3,7 @@
  * magic bytes, never by the name or a Content-Encoding header: CloudTrail's objects end in
  * `.json.gz`, but copies get renamed and S3 clients sometimes decompress on the way.
  */
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { LogShapeError } from './record-scanner.js';
 
 /** Objects larger than this once decompressed are refused rather than exhausting memory. */
@@ -23,43 +23,110 @@ function looksLikeJson(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Decompresses (when gzip) and returns the document text; throws LogShapeError with a reason. */
-export function decodeObjectBytes(bytes: Buffer, maxBytes = MAX_DECOMPRESSED_BYTES): Buffer {
+/**
+ * How much of an object may be decompressed at once. Most CloudTrail logs are a few MB of JSON
+ * and are inflated in one call into one buffer (the fastest way); a burst file can be hundreds of
+ * MB and is inflated in pieces instead, so that a worker never holds it whole.
+ */
+export interface DecodeLimits {
+  /** Largest text inflated whole; a larger one is handed out in pieces. */
+  readonly wholeBytes: number;
+  /** Size of each piece of a large object's text. */
+  readonly pieceBytes: number;
+  /** Objects larger than this once decompressed are refused. */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  wholeBytes: 16 * 1024 * 1024,
+  pieceBytes: 1024 * 1024,
+  maxBytes: MAX_DECOMPRESSED_BYTES,
+};
+
+/** An object's document text: whole, or (large gzip objects) as pieces to read in order. */
+export type DecodedObject = { readonly whole: Buffer } | { readonly pieces: AsyncIterable<Buffer> };
+
+/**
+ * Decompresses (when gzip) an object's bytes into its document text. Errors found up front throw
+ * LogShapeError with a reason; a large object's pieces throw it while they are read.
+ */
+export function decodeObject(bytes: Buffer, limits = DEFAULT_DECODE_LIMITS): DecodedObject {
   if (bytes.length === 0) throw new LogShapeError('the file is empty');
   if (!isGzip(bytes)) {
-    if (looksLikeJson(bytes)) return bytes;
-    throw new LogShapeError('neither gzip nor JSON (the first bytes are not a gzip header or "{")');
+    if (!looksLikeJson(bytes)) {
+      throw new LogShapeError(
+        'neither gzip nor JSON (the first bytes are not a gzip header or "{")',
+      );
+    }
+    return { whole: bytes };
   }
+  const maxWhole = Math.min(limits.wholeBytes, limits.maxBytes);
+  if (maxWhole > 0 && recordedSize(bytes) <= maxWhole) {
+    try {
+      return {
+        whole: gunzipSync(bytes, {
+          maxOutputLength: maxWhole,
+          chunkSize: outputChunkSize(bytes),
+        }),
+      };
+    } catch (error) {
+      // The size field only covers the last gzip member: a larger text is read in pieces.
+      const code = (error as { code?: string }).code;
+      if (code !== 'ERR_BUFFER_TOO_LARGE' || maxWhole === limits.maxBytes) {
+        throw new LogShapeError(gzipReason(error, limits.maxBytes), { cause: error });
+      }
+    }
+  }
+  return { pieces: inflatePieces(bytes, limits) };
+}
+
+async function* inflatePieces(gzip: Buffer, limits: DecodeLimits): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({
+    chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, limits.pieceBytes),
+  });
+  inflater.end(gzip);
+  let total = 0;
   try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize: outputChunkSize(bytes) });
+    for await (const piece of inflater as AsyncIterable<Buffer>) {
+      total += piece.length;
+      if (total > limits.maxBytes) throw new LogShapeError(tooLarge(limits.maxBytes));
+      yield piece;
+    }
   } catch (error) {
-    throw new LogShapeError(gzipReason(error, maxBytes), { cause: error });
+    if (error instanceof LogShapeError) throw error;
+    throw new LogShapeError(gzipReason(error, limits.maxBytes), { cause: error });
+  } finally {
+    inflater.destroy();
   }
+}
+
+/** The uncompressed size gzip records in its trailer (ISIZE: the last member's, mod 2^32). */
+function recordedSize(gzip: Buffer): number {
+  return gzip.length >= 18 ? gzip.readUInt32LE(gzip.length - 4) : 0;
+}
+
+function tooLarge(maxBytes: number): string {
+  return `decompresses to more than ${maxBytes} bytes, the most one object may hold`;
 }
 
 /** Deflate expands at most about 1032:1, which bounds what a (possibly lying) size field may ask. */
 const MAX_DEFLATE_RATIO = 1032;
-/** Larger outputs take several chunks (and one concatenation): a mostly empty last chunk stays small. */
-const MAX_OUTPUT_CHUNK = 8 * 1024 * 1024;
-
 /**
- * zlib's output buffer size for one object. The default (16 KB) makes a 5 MB log 300 chunks
- * concatenated at the end; the size gzip records in its trailer (ISIZE, the input length mod 2^32)
- * lets one buffer hold the whole output: about 30% less time in gunzip. It is only a hint: a wrong
- * trailer costs extra chunks, never wrong output, and the bounds keep it from forcing a huge buffer.
+ * zlib's output buffer size for one object inflated whole. The default (16 KB) makes a 5 MB log
+ * 300 chunks concatenated at the end; the size gzip records in its trailer lets one buffer hold
+ * the whole output: about 30% less time in gunzip. It is only a hint: a wrong trailer costs extra
+ * chunks, never wrong output, and the deflate ratio keeps it from asking for a huge buffer (the
+ * caller only inflates whole the objects whose trailer is small).
  */
 function outputChunkSize(gzip: Buffer): number {
-  const recorded = gzip.length >= 18 ? gzip.readUInt32LE(gzip.length - 4) : 0;
-  const bound = Math.min(gzip.length * MAX_DEFLATE_RATIO, MAX_OUTPUT_CHUNK);
-  return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(recorded + 1024, bound));
+  const bound = gzip.length * MAX_DEFLATE_RATIO;
+  return Math.max(zlibConstants.Z_MIN_CHUNK, Math.min(recordedSize(gzip) + 1024, bound));
 }
 
 function gzipReason(error: unknown, maxBytes: number): string {
   const code = (error as { code?: string }).code;
   if (code === 'Z_BUF_ERROR') return 'truncated gzip data (unexpected end of file)';
-  if (code === 'ERR_BUFFER_TOO_LARGE') {
-    return `decompresses to more than ${maxBytes} bytes, the most one object may hold`;
-  }
+  if (code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(maxBytes);
   if (code === 'Z_DATA_ERROR') {
     const detail = (error as Error).message;
     return `corrupt gzip data (${detail})`;

@@ -4,6 +4,11 @@
  * only checks the document's outer shape, so that a wrong-shaped file gets a reason a person can
  * act on, and counts the records of each object before anything is written.
  *
+ * The scan can be fed a document in pieces (`RecordScanner`): a log of hundreds of MB is read
+ * through a small window instead of being held whole. Each call reports the records that lie
+ * wholly in the text given, and how much of the text it has consumed; the rest is handed back,
+ * with more text after it, on the next call.
+ *
  * Strings are skipped with `indexOf` (memchr), so the pass costs far less than JSON.parse. Line
  * breaks between tokens are blanked in place (a record must fit on one line of the NDJSON the
  * worker hands to DuckDB); that changes whitespace only, so each record stays JSON-equal.
@@ -38,9 +43,25 @@ function isSpace(c: number | undefined): boolean {
   return c === SPACE || c === NEWLINE || c === RETURN || c === TAB;
 }
 
+/** Thrown inside a step when the text given ends before the step does and more may follow. */
+class NeedMore extends Error {}
+/** One instance, made once: the scan of a large object throws it at every window's end. */
+const NEED_MORE = new NeedMore('the text given ends inside a token');
+
 class Cursor {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  constructor(
+    readonly buf: Buffer,
+    /** Offset of `buf[0]` in the whole document, for the byte numbers of messages. */
+    readonly base: number,
+    /** `buf` ends where the document ends. */
+    readonly final: boolean,
+  ) {}
+
+  /** The document's byte number of `pos`. */
+  byte(at = this.pos): number {
+    return this.base + at;
+  }
 
   skipSpace(): number | undefined {
     const buf = this.buf;
@@ -48,8 +69,12 @@ class Cursor {
     return buf[this.pos];
   }
 
-  truncated(): LogShapeError {
-    return new LogShapeError(`JSON ends early at byte ${this.buf.length} (truncated file?)`);
+  /** The text given has run out: the document is truncated, or the rest is still to come. */
+  runOut(): LogShapeError | NeedMore {
+    if (!this.final) return NEED_MORE;
+    return new LogShapeError(
+      `JSON ends early at byte ${this.byte(this.buf.length)} (truncated file?)`,
+    );
   }
 
   /** `pos` is on an opening quote; leaves `pos` after the closing one. */
@@ -58,7 +83,7 @@ class Cursor {
     let j = this.pos + 1;
     for (;;) {
       j = buf.indexOf(QUOTE, j);
-      if (j < 0) throw this.truncated();
+      if (j < 0) throw this.runOut();
       let k = j - 1;
       while (buf[k] === BACKSLASH) k--;
       if ((j - 1 - k) % 2 === 0) break;
@@ -94,7 +119,7 @@ class Cursor {
       } else if (c === NEWLINE || c === RETURN) buf[i] = SPACE;
       i++;
     }
-    throw this.truncated();
+    throw this.runOut();
   }
 
   skipScalar(): void {
@@ -102,26 +127,27 @@ class Cursor {
     let i = this.pos;
     for (;;) {
       const c = buf[i];
-      if (c === undefined) throw this.truncated();
+      if (c === undefined) throw this.runOut();
       if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c)) break;
       i++;
     }
-    if (i === this.pos) throw new LogShapeError(`unexpected character at byte ${i}`);
+    if (i === this.pos) throw new LogShapeError(`unexpected character at byte ${this.byte(i)}`);
     this.pos = i;
   }
 
   skipValue(): void {
     const c = this.skipSpace();
-    if (c === undefined) throw this.truncated();
+    if (c === undefined) throw this.runOut();
     if (c === QUOTE) this.skipString();
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.skipNested();
     else this.skipScalar();
   }
 
+  /** Skips spaces and the byte `char`. */
   expect(char: number, what: string): void {
     const c = this.skipSpace();
-    if (c === undefined) throw this.truncated();
-    if (c !== char) throw new LogShapeError(`expected ${what} at byte ${this.pos}`);
+    if (c === undefined) throw this.runOut();
+    if (c !== char) throw new LogShapeError(`expected ${what} at byte ${this.byte()}`);
     this.pos++;
   }
 }
@@ -131,87 +157,178 @@ function describeTopLevel(c: number | undefined): string {
   return 'not a CloudTrail log: the file does not start with a JSON object';
 }
 
-/** Scans the `Records` array of a CloudTrail log document held in `buf` (mutates line breaks). */
-export function scanRecords(buf: Buffer): RecordRanges {
-  // 0x01 is the worker's scratch-file separator; JSON allows no raw control characters at all.
-  const control = buf.indexOf(0x01);
-  if (control >= 0)
-    throw new LogShapeError(`invalid JSON: raw control character 0x01 at byte ${control}`);
-  const cur = new Cursor(buf);
-  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) cur.pos = 3;
-  const first = cur.skipSpace();
-  if (first === undefined) throw new LogShapeError('the file is empty');
-  if (first !== OPEN_BRACE) throw new LogShapeError(describeTopLevel(first));
-  cur.pos++;
+/** Where the scan is in the document's grammar, between two tokens. */
+type Phase =
+  /** Before the top-level `{` (and the byte order mark). */
+  | 'start'
+  /** In the top-level object: a key next (or `}` if it is the first member). */
+  | 'member'
+  /** After a member's value: `,` or `}`. */
+  | 'afterMember'
+  /** In the Records array: a record next (or `]` if it is the first). */
+  | 'record'
+  /** After a record: `,` or `]`. */
+  | 'afterRecord'
+  /** After the document: only spaces may follow. */
+  | 'end';
 
-  let ranges: RecordRanges | undefined;
-  let c = cur.skipSpace();
-  if (c === CLOSE_BRACE) cur.pos++;
-  else {
-    for (;;) {
-      if (c === undefined) throw cur.truncated();
-      if (c !== QUOTE) throw new LogShapeError(`expected a key at byte ${cur.pos}`);
-      const keyStart = cur.pos + 1;
-      cur.skipString();
-      const isRecords = buf.subarray(keyStart, cur.pos - 1).equals(RECORDS_KEY);
-      cur.expect(COLON, "':'");
-      if (isRecords) {
-        if (ranges) throw new LogShapeError('the document has two "Records" keys');
-        ranges = scanRecordArray(cur);
-      } else cur.skipValue();
-      c = cur.skipSpace();
-      if (c === COMMA) {
-        cur.pos++;
-        c = cur.skipSpace();
-        continue;
-      }
-      if (c === CLOSE_BRACE) {
-        cur.pos++;
-        break;
-      }
-      if (c === undefined) throw cur.truncated();
-      throw new LogShapeError(`expected ',' or '}' at byte ${cur.pos}`);
-    }
-  }
-  if (cur.skipSpace() !== undefined) {
-    throw new LogShapeError(`unexpected data after the JSON document at byte ${cur.pos}`);
-  }
-  if (!ranges) throw new LogShapeError('no "Records" array in the JSON document');
-  return ranges;
+/** What one call of `RecordScanner.scan` found. */
+export interface ScannedText extends RecordRanges {
+  /** Bytes of the text given that are done with; the next call starts with the byte after them. */
+  readonly consumed: number;
 }
 
-function scanRecordArray(cur: Cursor): RecordRanges {
-  const c = cur.skipSpace();
-  if (c === undefined) throw cur.truncated();
-  if (c !== OPEN_BRACKET) throw new LogShapeError('"Records" is not an array');
-  cur.pos++;
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let next = cur.skipSpace();
-  if (next === CLOSE_BRACKET) {
-    cur.pos++;
-    return { starts, ends };
+/** A scan of one document that can be fed its text in pieces. */
+export class RecordScanner {
+  #phase: Phase = 'start';
+  /** The next member or record is the first of its object or array. */
+  #first = true;
+  #sawRecords = false;
+  #records = 0;
+  /** Document bytes consumed by earlier calls. */
+  #consumed = 0;
+
+  /** Records found so far. */
+  get records(): number {
+    return this.#records;
   }
-  for (;;) {
-    if (next === undefined) throw cur.truncated();
-    if (next !== OPEN_BRACE) {
-      if (next === CLOSE_BRACKET) throw new LogShapeError('trailing comma in the "Records" array');
-      throw new LogShapeError(`record ${starts.length} is not a JSON object`);
-    }
-    starts.push(cur.pos);
-    cur.skipNested();
-    ends.push(cur.pos);
-    next = cur.skipSpace();
-    if (next === COMMA) {
-      cur.pos++;
-      next = cur.skipSpace();
-      continue;
-    }
-    if (next === CLOSE_BRACKET) {
-      cur.pos++;
-      return { starts, ends };
-    }
-    if (next === undefined) throw cur.truncated();
-    throw new LogShapeError(`expected ',' or ']' after record ${starts.length - 1}`);
+
+  /** The index of the record the unconsumed text starts with, if it starts with one. */
+  get pendingRecord(): number | undefined {
+    return this.#phase === 'record' ? this.#records : undefined;
   }
+
+  /**
+   * Scans `buf`, which continues the document right after the bytes consumed so far; `final`
+   * when it reaches the document's end. Record offsets are into `buf`.
+   */
+  scan(buf: Buffer, final: boolean): ScannedText {
+    const cur = new Cursor(buf, this.#consumed, final);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let consumed = 0;
+    for (;;) {
+      if (this.#phase === 'start' && cur.byte() === 0 && buf[0] === 0xef) {
+        if (buf.length < 3 && !final) break;
+        if (buf[1] === 0xbb && buf[2] === 0xbf) cur.pos = 3;
+      }
+      const c = cur.skipSpace();
+      consumed = cur.pos;
+      if (c === undefined) break;
+      try {
+        this.#step(cur, c, starts, ends);
+      } catch (error) {
+        if (error !== NEED_MORE) throw error;
+        break;
+      }
+    }
+    if (final) this.#finish(cur);
+    this.#consumed += consumed;
+    return { starts, ends, consumed };
+  }
+
+  /** At the document's end, having consumed all of it. */
+  #finish(cur: Cursor): void {
+    if (this.#phase === 'start') throw new LogShapeError('the file is empty');
+    if (this.#phase !== 'end') {
+      const error = cur.runOut();
+      if (error instanceof LogShapeError) throw error;
+    }
+    if (!this.#sawRecords) throw new LogShapeError('no "Records" array in the JSON document');
+  }
+
+  /** One step of the grammar, starting on the non-space byte `c`; all of it or nothing. */
+  #step(cur: Cursor, c: number, starts: number[], ends: number[]): void {
+    switch (this.#phase) {
+      case 'start':
+        if (c !== OPEN_BRACE) throw new LogShapeError(describeTopLevel(c));
+        cur.pos++;
+        this.#enter('member');
+        return;
+      case 'member': {
+        if (c === CLOSE_BRACE && this.#first) {
+          cur.pos++;
+          this.#phase = 'end';
+          return;
+        }
+        if (c !== QUOTE) throw new LogShapeError(`expected a key at byte ${cur.byte()}`);
+        const keyStart = cur.pos + 1;
+        cur.skipString();
+        const isRecords = cur.buf.subarray(keyStart, cur.pos - 1).equals(RECORDS_KEY);
+        cur.expect(COLON, "':'");
+        if (!isRecords) {
+          cur.skipValue();
+          this.#phase = 'afterMember';
+          return;
+        }
+        if (this.#sawRecords) throw new LogShapeError('the document has two "Records" keys');
+        const open = cur.skipSpace();
+        if (open === undefined) throw cur.runOut();
+        if (open !== OPEN_BRACKET) throw new LogShapeError('"Records" is not an array');
+        cur.pos++;
+        this.#sawRecords = true;
+        this.#enter('record');
+        return;
+      }
+      case 'afterMember':
+        if (c === COMMA) this.#phase = 'member';
+        else if (c === CLOSE_BRACE) this.#phase = 'end';
+        else throw new LogShapeError(`expected ',' or '}' at byte ${cur.byte()}`);
+        cur.pos++;
+        this.#first = false;
+        return;
+      case 'record': {
+        if (c === CLOSE_BRACKET) {
+          if (!this.#first) throw new LogShapeError('trailing comma in the "Records" array');
+          cur.pos++;
+          this.#phase = 'afterMember';
+          return;
+        }
+        if (c !== OPEN_BRACE) {
+          throw new LogShapeError(`record ${this.#records} is not a JSON object`);
+        }
+        const start = cur.pos;
+        cur.skipNested();
+        starts.push(start);
+        ends.push(cur.pos);
+        this.#records++;
+        this.#phase = 'afterRecord';
+        return;
+      }
+      case 'afterRecord':
+        if (c === COMMA) this.#phase = 'record';
+        else if (c === CLOSE_BRACKET) this.#phase = 'afterMember';
+        else throw new LogShapeError(`expected ',' or ']' after record ${this.#records - 1}`);
+        cur.pos++;
+        this.#first = false;
+        return;
+      case 'end':
+        throw new LogShapeError(`unexpected data after the JSON document at byte ${cur.byte()}`);
+      default:
+        this.#phase satisfies never;
+    }
+  }
+
+  #enter(phase: 'member' | 'record'): void {
+    this.#phase = phase;
+    this.#first = true;
+  }
+}
+
+/**
+ * Refuses the 0x01 byte, the worker's scratch-file separator: JSON allows no raw control
+ * characters at all. `offset` is the document's byte number of `text[0]`.
+ */
+export function refuseControlBytes(text: Buffer, offset = 0): void {
+  const control = text.indexOf(0x01);
+  if (control >= 0) {
+    throw new LogShapeError(`invalid JSON: raw control character 0x01 at byte ${offset + control}`);
+  }
+}
+
+/** Scans the `Records` array of a whole CloudTrail log document held in `buf` (mutates line breaks). */
+export function scanRecords(buf: Buffer): RecordRanges {
+  refuseControlBytes(buf);
+  const { starts, ends } = new RecordScanner().scan(buf, true);
+  return { starts, ends };
 }

@@ -32,13 +32,11 @@ export class ScratchFile {
     this.#fd = openSync(path, 'w');
   }
 
-  /** Lines written so far. */
-  get lines(): number {
-    return this.#lines;
-  }
-
-  /** Appends the records of one object, in bounded chunks (a large object is not copied whole). */
-  append(objectIndex: number, doc: Buffer, ranges: RecordRanges): void {
+  /**
+   * Appends records of one object, in bounded chunks (a large object is not copied whole); the
+   * first of them is the object's record `firstRecord`.
+   */
+  append(objectIndex: number, doc: Buffer, ranges: RecordRanges, firstRecord = 0): void {
     const { starts, ends } = ranges;
     const objectField = String(objectIndex);
     const heads = this.#heads;
@@ -61,7 +59,7 @@ export class ScratchFile {
     };
     for (let i = 0; i < starts.length; i++) {
       const record = doc.subarray(starts[i], ends[i]);
-      const prefix = `${this.#lines > 0 ? '\n' : ''}${objectField}${FIELD_SEPARATOR}${hash('sha256', record, 'hex')}${FIELD_SEPARATOR}${i}${FIELD_SEPARATOR}`;
+      const prefix = `${this.#lines > 0 ? '\n' : ''}${objectField}${FIELD_SEPARATOR}${hash('sha256', record, 'hex')}${FIELD_SEPARATOR}${firstRecord + i}${FIELD_SEPARATOR}`;
       const headLength = heads.write(prefix, headBytes, 'latin1');
       const head = heads.subarray(headBytes, headBytes + headLength);
       headBytes += headLength;

@@ -16,7 +16,6 @@ import { firstLine, isOutOfMemory } from '../errors.js';
 import { fetchObjectBytes } from '../source/fetch-object.js';
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
 import { type BatchDay, foldBatchDay } from './batch-day.js';
-import { decodeObjectBytes } from './decode.js';
 import {
   BATCH_OBJECTS_TABLE,
   copyDaysToPartsStatement,
@@ -24,13 +23,13 @@ import {
   copyToPartsStatement,
   distinctDaysStatement,
   invalidRecordsStatement,
-  MAX_RECORD_BYTES,
   parseRecordStatement,
   stagedPartsStatement,
   validateObjectStatement,
   workerSetupStatements,
 } from './part-sql.js';
-import { LogShapeError, type RecordRanges, scanRecords } from './record-scanner.js';
+import { readObjectRecords } from './object-records.js';
+import { LogShapeError } from './record-scanner.js';
 import { ScratchFile } from './scratch-file.js';
 import type { IngestTask, ObjectOutcome, StagedPart, TaskObject, TaskResult } from './task.js';
 
@@ -54,34 +53,33 @@ function startFetch(object: TaskObject, task: IngestTask, signal: AbortSignal): 
   );
 }
 
-function refuseOversizedRecords({ starts, ends }: RecordRanges): void {
-  for (let i = 0; i < starts.length; i++) {
-    const bytes = (ends[i] ?? 0) - (starts[i] ?? 0);
-    if (bytes > MAX_RECORD_BYTES) {
-      throw new LogShapeError(
-        `record ${i} is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_RECORD_BYTES / 2 ** 20} MiB a CloudTrail event can be`,
-      );
-    }
-  }
-}
-
 /** The scratch file of a task and what is known of its events' days. */
 interface Scratch {
   readonly file: ScratchFile;
   day: BatchDay;
 }
 
-/** Decodes and scans one fetched object, appending its records to the scratch file. */
-function prepareObject(object: TaskObject, fetched: Fetched, scratch: Scratch): ObjectOutcome {
+/**
+ * Reads one fetched object's records into the scratch file. A large object is written as it is
+ * read: if it turns out unreadable part way, its lines stay in the scratch file, and the COPY
+ * leaves them out with the other rejected objects' (see `withDatabase`).
+ */
+async function prepareObject(
+  object: TaskObject,
+  fetched: Fetched,
+  scratch: Scratch,
+): Promise<ObjectOutcome> {
   if ('error' in fetched)
     return { index: object.index, events: 0, decodedBytes: 0, error: fetched.error };
   try {
-    const doc = decodeObjectBytes(fetched.bytes);
-    const ranges = scanRecords(doc);
-    refuseOversizedRecords(ranges);
-    scratch.file.append(object.index, doc, ranges);
-    scratch.day = foldBatchDay(scratch.day, doc, ranges);
-    return { index: object.index, events: ranges.starts.length, decodedBytes: doc.length };
+    const { records, decodedBytes } = await readObjectRecords(
+      fetched.bytes,
+      (text, ranges, firstRecord) => {
+        scratch.file.append(object.index, text, ranges, firstRecord);
+        scratch.day = foldBatchDay(scratch.day, text, ranges);
+      },
+    );
+    return { index: object.index, events: records, decodedBytes };
   } catch (error) {
     if (error instanceof LogShapeError) {
       return { index: object.index, events: 0, decodedBytes: 0, error: error.message };
@@ -118,6 +116,8 @@ async function isolateBadObjects(
   const invalid = await connection.runAndReadAll(invalidRecordsStatement(file));
   for (const row of invalid.getRowObjectsJS()) {
     const index = Number(row['object_index']);
+    // Lines of an object already refused while reading (its rows are not in the COPY).
+    if (outcomes.get(index)?.error !== undefined) continue;
     const record = Number(row['record_index']);
     let detail = 'malformed JSON';
     try {
@@ -204,7 +204,7 @@ async function writeParts(
     if (isAborted(flag)) throw new TaskAborted();
     if ((await isolateBadObjects(connection, file, outcomes)) === 0) throw error;
     await rm(task.stagingDir, { recursive: true, force: true });
-    if (![...outcomes.values()].some((o) => o.error === undefined && o.events > 0)) return [];
+    if (readableEvents(outcomes) === 0) return [];
     await copyParts(connection, task, file, scratch.day);
   }
   const reader = await connection.runAndReadAll(stagedPartsStatement(task.stagingDir));
@@ -225,6 +225,7 @@ async function writeParts(
 async function withDatabase<T>(
   task: IngestTask,
   flag: Int32Array,
+  outcomes: ReadonlyMap<number, ObjectOutcome>,
   work: (c: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -243,7 +244,9 @@ async function withDatabase<T>(
     for (const [position, object] of task.objects.entries()) {
       if (object.index !== position) throw new Error('internal error: task objects out of order');
       appender.appendInteger(object.index);
-      appender.appendVarchar(object.uri);
+      // A NULL URI leaves the object's lines out: a large object refused part way has some.
+      if (outcomes.get(object.index)?.error === undefined) appender.appendVarchar(object.uri);
+      else appender.appendNull();
       appender.endRow();
     }
     appender.closeSync();
@@ -289,7 +292,7 @@ async function prepareObjects(
       pending.delete(position);
       if (isAborted(flag)) return false;
       const object = task.objects[position];
-      if (object) outcomes.set(object.index, prepareObject(object, fetched, scratch));
+      if (object) outcomes.set(object.index, await prepareObject(object, fetched, scratch));
     }
     return true;
   } finally {
@@ -297,6 +300,14 @@ async function prepareObjects(
     controller.abort();
     await Promise.all(pending.values());
   }
+}
+
+/** Events of the objects not refused (so far). */
+function readableEvents(outcomes: ReadonlyMap<number, ObjectOutcome>): number {
+  let events = 0;
+  for (const outcome of outcomes.values())
+    if (outcome.error === undefined) events += outcome.events;
+  return events;
 }
 
 export default async function runIngestTask(task: IngestTask): Promise<TaskResult> {
@@ -316,15 +327,13 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
       scratch.file.close();
     }
     const parts =
-      scratch.file.lines === 0
+      readableEvents(outcomes) === 0
         ? []
-        : await withDatabase(task, flag, (connection) =>
+        : await withDatabase(task, flag, outcomes, (connection) =>
             writeParts(connection, task, scratch, flag, outcomes),
           );
-    const expected = [...outcomes.values()].reduce(
-      (n, o) => n + (o.error === undefined ? o.events : 0),
-      0,
-    );
+    // The COPY may have found more objects to refuse.
+    const expected = readableEvents(outcomes);
     const written = parts.reduce((n, p) => n + p.rows, 0);
     if (expected !== written) {
       throw new Error(

@@ -1,0 +1,131 @@
+/**
+ * Reads the records of one source object: decodes it, finds its records and hands them to a
+ * sink. A log of usual size is decoded and scanned whole, then handed over in one call; a large
+ * one (a burst file of hundreds of MB) flows through one reused window of a few MB, and the sink
+ * is called once per window, so a worker's memory does not grow with the object.
+ *
+ * When a large object turns out to be unreadable part way through, the sink has already seen
+ * its first records: the caller must then drop them (the worker leaves the object's rows out of
+ * the COPY).
+ */
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeObject } from './decode.js';
+import { MAX_RECORD_BYTES } from './part-sql.js';
+import {
+  LogShapeError,
+  type RecordRanges,
+  RecordScanner,
+  refuseControlBytes,
+} from './record-scanner.js';
+
+/** Receives records: `ranges` index `text`; the first of them is record `firstRecord` of the object. */
+export type RecordSink = (text: Buffer, ranges: RecordRanges, firstRecord: number) => void;
+
+export interface ObjectRecords {
+  readonly records: number;
+  /** Bytes of the document text. */
+  readonly decodedBytes: number;
+}
+
+export interface ReadLimits extends DecodeLimits {
+  /** Size of the window a large object flows through; it must hold a whole record and a piece. */
+  readonly windowBytes: number;
+  /** Records longer than this are refused. */
+  readonly maxRecordBytes: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  ...DEFAULT_DECODE_LIMITS,
+  windowBytes: 8 * 1024 * 1024,
+  maxRecordBytes: MAX_RECORD_BYTES,
+};
+
+const MIB = 1024 * 1024;
+
+function refuseOversizedRecords(
+  { starts, ends }: RecordRanges,
+  firstRecord: number,
+  maxBytes: number,
+): void {
+  for (let i = 0; i < starts.length; i++) {
+    const bytes = (ends[i] ?? 0) - (starts[i] ?? 0);
+    if (bytes > maxBytes) {
+      throw new LogShapeError(
+        `record ${firstRecord + i} is ${(bytes / MIB).toFixed(1)} MiB, more than the ${maxBytes / MIB} MiB a CloudTrail event can be`,
+      );
+    }
+  }
+}
+
+/** The reason when the text at the window's start does not fit in the window. */
+function tooLargeForWindow(scanner: RecordScanner, limits: ReadLimits): LogShapeError {
+  const windowMiB = (limits.windowBytes / MIB).toFixed(1);
+  const record = scanner.pendingRecord;
+  return new LogShapeError(
+    record === undefined
+      ? `a JSON value outside the "Records" array is larger than ${windowMiB} MiB`
+      : `record ${record} is larger than ${windowMiB} MiB, more than the ${limits.maxRecordBytes / MIB} MiB a CloudTrail event can be`,
+  );
+}
+
+/** One window per worker thread, reused from object to object (no fresh pages to fault in). */
+let spareWindow: Buffer | undefined;
+
+function takeWindow(bytes: number): Buffer {
+  const window = spareWindow?.length === bytes ? spareWindow : Buffer.allocUnsafe(bytes);
+  spareWindow = undefined;
+  return window;
+}
+
+/**
+ * Reads the object's records into `sink`; throws LogShapeError with a reason when the object is
+ * not a readable CloudTrail log.
+ */
+export async function readObjectRecords(
+  bytes: Buffer,
+  sink: RecordSink,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): Promise<ObjectRecords> {
+  const decoded = decodeObject(bytes, limits);
+  const scanner = new RecordScanner();
+  const scan = (text: Buffer, final: boolean): number => {
+    const firstRecord = scanner.records;
+    const found = scanner.scan(text, final);
+    if (found.starts.length > 0) {
+      refuseOversizedRecords(found, firstRecord, limits.maxRecordBytes);
+      sink(text, found, firstRecord);
+    }
+    return found.consumed;
+  };
+  if ('whole' in decoded) {
+    refuseControlBytes(decoded.whole);
+    scan(decoded.whole, true);
+    return { records: scanner.records, decodedBytes: decoded.whole.length };
+  }
+  const window = takeWindow(limits.windowBytes);
+  try {
+    let filled = 0;
+    let decodedBytes = 0;
+    const scanWindow = (final: boolean): void => {
+      const consumed = scan(window.subarray(0, filled), final);
+      window.copyWithin(0, consumed, filled);
+      filled -= consumed;
+    };
+    for await (const piece of decoded.pieces) {
+      refuseControlBytes(piece, decodedBytes);
+      decodedBytes += piece.length;
+      for (let from = 0; from < piece.length;) {
+        if (filled === window.length) {
+          scanWindow(false);
+          if (filled === window.length) throw tooLargeForWindow(scanner, limits);
+        }
+        const copied = piece.copy(window, filled, from);
+        filled += copied;
+        from += copied;
+      }
+    }
+    scanWindow(true);
+    return { records: scanner.records, decodedBytes };
+  } finally {
+    spareWindow = window;
+  }
+}
