@@ -2,9 +2,7 @@
  * `ingest`: list the sources, plan against the catalog, run the batches on the worker pool and
  * commit each finished batch. The main thread only plans, commits and reports progress.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   Catalog,
@@ -20,6 +18,7 @@ import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
+import { makeScratchRoot } from './scratch-root.js';
 import type { IngestTask, TaskResult } from './task.js';
 
 /**
@@ -69,13 +68,6 @@ export interface IngestSummary extends IngestProgress {
   readonly replaced: number;
   readonly seconds: number;
   readonly interrupted: boolean;
-}
-
-/** Scratch space for the workers' NDJSON: tmpfs when the machine has one. */
-async function makeScratchRoot(): Promise<string> {
-  const shm = '/dev/shm';
-  const base = existsSync(shm) && statSync(shm).isDirectory() ? shm : os.tmpdir();
-  return mkdtemp(path.join(base, 'ctlake-'));
 }
 
 async function listAll(

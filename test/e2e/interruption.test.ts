@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive } from '../../fixtures/generator/archive.js';
+import { defaultScratchBase } from '../../src/ingest/scratch-root.js';
 import { ctlake, finished, startCli, tempDir } from '../util/cli.js';
 import { catalogEvents, fingerprint, type LakeFingerprint } from '../util/lake-fingerprint.js';
 
@@ -12,6 +13,12 @@ function hasParts(lake: string): boolean {
     existsSync(events) &&
     readdirSync(events, { recursive: true }).some((f) => String(f).endsWith('.parquet'))
   );
+}
+
+/** The scratch directories an ingest process made. */
+function scratchDirsOf(pid: number): string[] {
+  const base = defaultScratchBase();
+  return readdirSync(base).filter((name) => name.startsWith(`ctlake-${String(pid)}-`));
 }
 
 /** Waits until the running ingest has committed its first part. */
@@ -55,10 +62,15 @@ describe('interrupted ingest: the lake stays consistent and a re-run completes i
     const partial = await fingerprint(lake);
     expect(partial.rows).toBeLessThan(reference.rows);
     expect(partial.keys).toBe(partial.rows);
+    // A killed process cannot remove its scratch files (on tmpfs they hold memory): the next
+    // ingest does.
+    const leftScratch = scratchDirsOf(child.pid ?? 0);
+    expect(leftScratch).toHaveLength(1);
 
     const rerun = await ctlake(['ingest', archive, '--lake', lake]);
     expect(rerun.code).toBe(0);
     expect(await fingerprint(lake)).toEqual(reference);
+    expect(scratchDirsOf(child.pid ?? 0)).toEqual([]);
   });
 
   it('Ctrl-C stops within seconds with status 130, no native abort, and a re-run completes', async () => {

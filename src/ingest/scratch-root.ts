@@ -1,0 +1,57 @@
+/**
+ * Where an ingest keeps its workers' scratch files: tmpfs (`/dev/shm`) when the machine has one,
+ * else the system's temporary directory.
+ *
+ * tmpfs is memory. An ingest that ends normally or on Ctrl-C removes its directory, but one that is
+ * killed (kill -9, the OOM killer) cannot, and its scratch files (up to a batch's JSON per worker)
+ * would hold RAM until the next reboot. So each directory is named after the process that owns it,
+ * and every ingest first removes the directories whose process is gone.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+const TMPFS = '/dev/shm';
+
+/** `ctlake-<pid>-<random>`; directories of older versions (`ctlake-<random>`) do not match. */
+const OWNED_NAME = /^ctlake-(\d+)-[^-]+$/;
+
+export function defaultScratchBase(): string {
+  return existsSync(TMPFS) && statSync(TMPFS).isDirectory() ? TMPFS : os.tmpdir();
+}
+
+/** Whether a process with this id exists; one of another user's counts (EPERM), so it is kept. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Scratch directories in `base` left by ctlake processes that no longer run. */
+export async function orphanedScratchDirs(base: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(base);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => {
+      const pid = Number(OWNED_NAME.exec(name)?.[1] ?? 0);
+      return pid > 0 && pid !== process.pid && !isRunning(pid);
+    })
+    .map((name) => path.join(base, name));
+}
+
+/** A new scratch directory owned by this process, after removing the orphaned ones. */
+export async function makeScratchRoot(base: string = defaultScratchBase()): Promise<string> {
+  for (const orphan of await orphanedScratchDirs(base)) {
+    // Another user's directory, or one a concurrent ingest is removing too: not ours to insist on.
+    await rm(orphan, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return mkdtemp(path.join(base, `ctlake-${String(process.pid)}-`));
+}
