@@ -13,14 +13,31 @@ function escape(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/**
+ * A generous advance of one character at the chart's 13px sans-serif: the SVG is written without a
+ * browser to measure text, so the margins are sized from character counts.
+ */
+const CHAR_WIDTH = 8;
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+function textWidth(text: string): number {
+  return Array.from(graphemes.segment(text)).length * CHAR_WIDTH;
+}
+
+function valueText(value: number): string {
+  return `${Math.round(value).toLocaleString('en-US')}/s`;
+}
+
 export function barChartSvg(title: string, bars: readonly Bar[]): string {
-  const width = 720;
-  const labelWidth = 230;
+  const plot = 380;
+  const labelWidth = Math.max(230, ...bars.map((b) => textWidth(b.label) + 16));
+  const valueWidth = Math.max(110, ...bars.map((b) => textWidth(valueText(b.value)) + 12));
+  const width = Math.max(labelWidth + plot + valueWidth, textWidth(title) + 40);
   const barHeight = 26;
   const gap = 10;
   const top = 44;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const plot = width - labelWidth - 110;
   const height = top + bars.length * (barHeight + gap) + 10;
   const rows = bars.map((b, i) => {
     const y = top + i * (barHeight + gap);
@@ -28,7 +45,7 @@ export function barChartSvg(title: string, bars: readonly Bar[]): string {
     return [
       `<text x="${labelWidth - 8}" y="${y + barHeight * 0.68}" text-anchor="end">${escape(b.label)}</text>`,
       `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${b.muted ? '#9aa5b1' : '#2f6fde'}"/>`,
-      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + barHeight * 0.68}">${Math.round(b.value).toLocaleString('en-US')}/s</text>`,
+      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + barHeight * 0.68}">${valueText(b.value)}</text>`,
     ].join('');
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">
