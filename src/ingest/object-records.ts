@@ -15,6 +15,7 @@ import {
   type RecordRanges,
   RecordScanner,
   refuseControlBytes,
+  refuseLineBreaksInRecords,
 } from './record-scanner.js';
 
 /** Receives records: `ranges` index `text`; the first of them is record `firstRecord` of the object. */
@@ -92,6 +93,7 @@ export async function readObjectRecords(
     const found = scanner.scan(text, final);
     if (found.starts.length > 0) {
       refuseOversizedRecords(found, firstRecord, limits.maxRecordBytes);
+      refuseLineBreaksInRecords(text, found, firstRecord);
       sink(text, found, firstRecord);
     }
     return found.consumed;

@@ -10,7 +10,7 @@ import {
   recordTransformSpec,
   sqlString,
 } from '../schema/transform.js';
-import { FIELD_SEPARATOR } from './scratch-file.js';
+import { FIELD_SEPARATOR, MAX_PREFIX_BYTES } from './scratch-file.js';
 
 /**
  * Temp table of the task's objects: `idx` is the object's position in the task (0, 1, 2, … with
@@ -47,11 +47,14 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
   ];
 }
 
+/** A scratch line: a record of up to MAX_RECORD_BYTES after its prefix. */
+const MAX_LINE_BYTES = MAX_RECORD_BYTES + MAX_PREFIX_BYTES;
+
 function readScratch(file: string): string {
   return `read_csv(${sqlString(file)},
       columns = {'object_index': 'INTEGER', 'checksum': 'VARCHAR', 'record_index': 'INTEGER', 'json': 'VARCHAR'},
       delim = ${sqlString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
-      new_line = '\\n', max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${2 * MAX_RECORD_BYTES})`;
+      new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
 }
 
 /**

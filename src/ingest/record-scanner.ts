@@ -326,9 +326,40 @@ export function refuseControlBytes(text: Buffer, offset = 0): void {
   }
 }
 
+/**
+ * Refuses a raw line break inside a record just scanned from `text`. The scan has blanked those
+ * between tokens, so any left is inside a string, where JSON forbids it (it must be written
+ * `\n`); left there, it would split the record's line in the worker's NDJSON.
+ */
+export function refuseLineBreaksInRecords(
+  text: Buffer,
+  { starts, ends }: RecordRanges,
+  firstRecord: number,
+): void {
+  const from = starts[0];
+  const to = ends[ends.length - 1];
+  if (from === undefined || to === undefined) return;
+  for (const lineBreak of [NEWLINE, RETURN]) {
+    let record = 0;
+    for (
+      let at = text.indexOf(lineBreak, from);
+      at >= 0 && at < to;
+      at = text.indexOf(lineBreak, at + 1)
+    ) {
+      while ((ends[record] ?? to) <= at) record++;
+      if (at >= (starts[record] ?? to)) {
+        throw new LogShapeError(
+          `record ${firstRecord + record} is not valid JSON: a string holds a raw line break (JSON writes it as \\n or \\r)`,
+        );
+      }
+    }
+  }
+}
+
 /** Scans the `Records` array of a whole CloudTrail log document held in `buf` (mutates line breaks). */
 export function scanRecords(buf: Buffer): RecordRanges {
   refuseControlBytes(buf);
   const { starts, ends } = new RecordScanner().scan(buf, true);
+  refuseLineBreaksInRecords(buf, { starts, ends }, 0);
   return { starts, ends };
 }

@@ -18,7 +18,7 @@ const CHUNK_BYTES = 1024 * 1024;
 /** Buffers per write: under Linux's IOV_MAX (1024) for one writev. */
 const CHUNK_BUFFERS = 1000;
 /** Longest line prefix: newline, two 10-digit indexes, a 64-digit checksum and 3 separators. */
-const MAX_PREFIX_BYTES = 1 + 10 + 64 + 10 + 3;
+export const MAX_PREFIX_BYTES = 1 + 10 + 64 + 10 + 3;
 
 export class ScratchFile {
   readonly path: string;

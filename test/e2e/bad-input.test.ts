@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive } from '../../fixtures/generator/archive.js';
 import { Rng } from '../../fixtures/generator/rng.js';
+import { MAX_RECORD_BYTES } from '../../src/ingest/part-sql.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
 
 const record = (i: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -33,6 +34,9 @@ describe('bad input: every readable object is committed, every bad one named', (
     'record-not-object.json.gz': 'record 1 is not a JSON object',
     'oversized-record.json.gz':
       'record 1 is 3.0 MiB, more than the 2 MiB a CloudTrail event can be',
+    // A raw line break in a string would split the record's line in the scratch file.
+    'raw-line-break.json.gz':
+      'record 1 is not valid JSON: a string holds a raw line break (JSON writes it as \\n or \\r)',
     // Large objects are read through a window: these fail after some records were read.
     'big-truncated.json.gz': 'truncated gzip data (unexpected end of file)',
     'big-late-shape-error.json.gz': 'record 13000 is not a JSON object',
@@ -70,7 +74,16 @@ describe('bad input: every readable object is committed, every bad one named', (
         doc([record(5), record(6, { requestParameters: { policy: 'x'.repeat(3 * 2 ** 20) } })]),
       ),
     );
+    write(
+      'raw-line-break.json.gz',
+      gzipSync('{"Records":[{"eventName":"ok"},{"eventName":"Get\nObject"}]}'),
+    );
     // Odd but valid: each must be ingested.
+    const largest = record(7, { requestParameters: { policy: '' } });
+    const padding = MAX_RECORD_BYTES - Buffer.byteLength(JSON.stringify(largest));
+    largest['requestParameters'] = { policy: 'p'.repeat(padding) };
+    expect(Buffer.byteLength(JSON.stringify(largest))).toBe(MAX_RECORD_BYTES);
+    write('largest-record.json.gz', gzipSync(doc([record(8), largest])));
     write(
       'stub.json.gz',
       gzipSync(
@@ -103,7 +116,7 @@ describe('bad input: every readable object is committed, every bad one named', (
     write('big.json.gz', bigGzip);
     write('big-truncated.json.gz', bigGzip.subarray(0, Math.floor(bigGzip.length * 0.7)));
     write('big-late-shape-error.json.gz', gzipSync(`${bigDoc.slice(0, -2)},42]}`));
-    goodEvents += 1 + 1 + 1 + 3 + big.length;
+    goodEvents += 1 + 1 + 1 + 3 + 2 + big.length;
     first = await ctlake(['ingest', archive, '--lake', lake]);
   }, 300_000);
 

@@ -113,6 +113,8 @@ describe('readObjectRecords', () => {
       '{"Records":[{"a":"unterminated',
       '{"Records":[{"a":1}] "b":2}',
       `{"Records":[${'{"a":"b"},'.repeat(50)}{"a":"x\u0001"}]}`,
+      `{"Records":[${'{"a":"b"},\n'.repeat(50)}{"a":"x\ny"}]}`,
+      `{"Records":[${'{"a":"b"},\r\n'.repeat(50)}{"a":"x\ry"}]}`,
       `{"Records":[${'{"a":"b"},'.repeat(50)}{"a":1} {"b":2}]}`,
       `{"Records":[${'{"a":"b"},'.repeat(50)}{"a":"${'x'.repeat(300)}"}]}`,
     ];

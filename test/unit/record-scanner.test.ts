@@ -63,6 +63,19 @@ describe('scanRecords', () => {
     expect(reason(doc)).toBe(expected);
   });
 
+  it.each([
+    ['a line feed', '\n'],
+    ['a carriage return', '\r'],
+  ])(
+    'refuses %s inside a string, which JSON forbids and would split the record',
+    (_, lineBreak) => {
+      const doc = `{"Records":[{"a":"ok"},\n {"a":1,\n "b":"x${lineBreak}y"}]}`;
+      expect(reason(doc)).toBe(
+        'record 1 is not valid JSON: a string holds a raw line break (JSON writes it as \\n or \\r)',
+      );
+    },
+  );
+
   it('refuses raw control byte 0x01, which JSON forbids and the scratch format uses', () => {
     expect(reason(Buffer.from('{"Records":[{"a":"x\u0001"}]}'))).toBe(
       'invalid JSON: raw control character 0x01 at byte 19',
