@@ -178,6 +178,9 @@ export async function writeArrowStream(
     out.once('finish', resolve);
     out.once('error', reject);
   });
+  // A write error (a full disk) may come while rows are still being read: it is reported below,
+  // where `finished` is awaited, not as an unhandled rejection.
+  finished.catch(() => undefined);
   writer.pipe(out);
   let rows = 0;
   for await (const chunk of chunks) {

@@ -2,6 +2,7 @@
  * Result writers. csv, json and ndjson stream chunk by chunk, so a result of any size goes out
  * in bounded memory; table is for people and shows at most TABLE_ROW_LIMIT rows.
  */
+import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { type JsonValue, toCellText, toJsonValue } from './json-value.js';
@@ -22,7 +23,9 @@ export interface ResultStream {
 }
 
 async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  if (out.errored) throw out.errored;
+  // events.once rejects on 'error': a failed output ends the query instead of waiting forever.
+  if (!out.write(text)) await once(out, 'drain');
 }
 
 function rowObject(columns: readonly string[], row: DuckDBValue[]): Record<string, JsonValue> {

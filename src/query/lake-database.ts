@@ -4,8 +4,11 @@
  * the lake's events directory. It never opens the catalog, so it runs beside an ingest.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { existsSync } from 'node:fs';
-import { CtlakeError } from '../errors.js';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CtlakeError, firstLine } from '../errors.js';
 import { createEventViewStatement } from '../lake/event-view.js';
 import { lakeLayout } from '../lake/layout.js';
 import { sqlString } from '../schema/transform.js';
@@ -14,10 +17,12 @@ import { readPackageFile } from '../util/package-files.js';
 export class LakeDatabase {
   readonly #instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
+  readonly #tempDir: string;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, tempDir: string) {
     this.#instance = instance;
     this.connection = connection;
+    this.#tempDir = tempDir;
   }
 
   /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
@@ -29,7 +34,11 @@ export class LakeDatabase {
         `no lake at ${layout.root} (run ctlake ingest first, or pass --lake)`,
       );
     }
-    const instance = await DuckDBInstance.create(':memory:');
+    // DuckDB lets a session read and write its temp directory whatever the other settings say,
+    // and its default is `.tmp` in the working directory: a private, empty one holds nothing a
+    // query could read.
+    const tempDir = await mkdtemp(path.join(os.tmpdir(), 'ctlake-query-'));
+    const instance = await DuckDBInstance.create(':memory:', { temp_directory: tempDir });
     const connection = await instance.connect();
     const setup = [
       `SET TimeZone = 'UTC'`,
@@ -42,12 +51,27 @@ export class LakeDatabase {
       `SET autoload_known_extensions = false`,
       `SET lock_configuration = true`,
     ];
-    for (const statement of setup) await connection.run(statement);
-    return new LakeDatabase(instance, connection);
+    try {
+      for (const statement of setup) await connection.run(statement);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      await rm(tempDir, { recursive: true, force: true });
+      // A part deleted or replaced by hand, say: the view over the parts cannot be built.
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `lake ${layout.root} cannot be read: ${firstLine(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new LakeDatabase(instance, connection, tempDir);
   }
 
   close(): void {
     this.connection.closeSync();
     this.#instance.closeSync();
+    rmSync(this.#tempDir, { recursive: true, force: true });
   }
 }

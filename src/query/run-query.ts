@@ -2,10 +2,15 @@
  * Runs one query on a lake and writes its result: translate the Lake dialect, refuse anything
  * but a single SELECT, bind the parameters, stream the rows out.
  */
-import { createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { type DuckDBType, type DuckDBValue, VARCHAR } from '@duckdb/node-api';
+import {
+  type DuckDBPreparedStatement,
+  type DuckDBType,
+  type DuckDBValue,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { QueryError, UsageError, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
 import { writeArrowStream } from './arrow-output.js';
@@ -68,9 +73,14 @@ function bindNamedParameters(
   return { values: pick(all.values), types: pick(all.types) };
 }
 
-function fileStream(file: string): Writable {
-  const stream = createWriteStream(file);
-  stream.on('error', () => undefined); // reported through the pipeline that awaits it
+/** Opens `--out` before the query runs, so that a wrong path is a one-line error. */
+async function openOutFile(file: string): Promise<Writable> {
+  const handle = await open(file, 'w').catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? firstLine(error);
+    throw new UsageError(`cannot write --out ${file}: ${reason}`, { cause: error });
+  });
+  const stream = handle.createWriteStream();
+  stream.on('error', () => undefined); // reported by the writer that awaits it
   return stream;
 }
 
@@ -88,6 +98,25 @@ export async function runQuery(request: QueryRequest, stdout: Writable): Promise
   if ((format === 'parquet' || format === 'arrow') && outFile === undefined) {
     throw new UsageError(`--format ${format} writes binary data: give --out FILE`);
   }
+  const out = outFile === undefined || format === 'parquet' ? stdout : await openOutFile(outFile);
+  try {
+    return await queryInto(request, out, outFile);
+  } catch (error) {
+    // A failed query leaves no output file that could pass for an empty result.
+    if (out !== stdout && outFile !== undefined) {
+      out.destroy();
+      await rm(outFile, { force: true });
+    }
+    throw error;
+  }
+}
+
+async function queryInto(
+  request: QueryRequest,
+  out: Writable,
+  outFile: string | undefined,
+): Promise<number> {
+  const format = request.format;
   const db = await LakeDatabase.open(request.lakeDir, format === 'parquet' ? outFile : undefined);
   try {
     const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
@@ -99,16 +128,21 @@ export async function runQuery(request: QueryRequest, stdout: Writable): Promise
     const fail = (error: unknown): never => {
       throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
     };
+    // One prepared statement: DuckDB refuses to prepare more than one, whatever the text holds.
+    const prepare = async (sql: string): Promise<DuckDBPreparedStatement> => {
+      const statement = await db.connection.prepare(sql).catch(fail);
+      statement.bind(bound.values, bound.types);
+      return statement;
+    };
     if (format === 'parquet') {
       // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
-      const copy = `COPY (${translated.sql}) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
-      const reader = await db.connection.runAndReadAll(copy, bound.values, bound.types).catch(fail);
+      // The query was checked as one complete SELECT; the line break keeps a trailing comment
+      // from reaching the rest of the COPY.
+      const copy = `COPY (${translated.sql}\n) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
+      const reader = await (await prepare(copy)).runAndReadAll().catch(fail);
       return Number(reader.getRowsJS()[0]?.[0] ?? 0);
     }
-    const result = await db.connection
-      .stream(translated.sql, bound.values, bound.types)
-      .catch(fail);
-    const out = outFile === undefined ? stdout : fileStream(outFile);
+    const result = await (await prepare(translated.sql)).stream().catch(fail);
     if (format === 'arrow') {
       return await writeArrowStream(
         result.columnNames(),

@@ -1,4 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
@@ -323,6 +331,140 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(`ctlake: ${message}`);
+    });
+
+    // DuckDB prints some quoted names back bare: a name holding `;` became statements of its own
+    // (this wrote into the lake). Each payload here would plant a file in the lake's events/.
+    it.each([
+      ['a named parameter', (sql: string) => `SELECT $"q$x$q$; ${sql}; SELECT 1"`],
+      ['a qualified star', (sql: string) => `SELECT "1; ${sql}; SELECT 1 --".*`],
+      [
+        'a window function schema',
+        (sql: string) => `SELECT "1; ${sql}; SELECT 1 --".sum(1) OVER ()`,
+      ],
+    ])('runs nothing smuggled in %s', async (_, inject) => {
+      const planted = path.join(lake, 'events', 'planted.csv');
+      const before = await queryRows(lake, 'SELECT count(*) AS n FROM cloudtrail');
+      for (const format of ['csv', 'parquet']) {
+        const out = path.join(dir, `smuggled.${format}`);
+        const result = await ctlake([
+          'query',
+          '--lake',
+          lake,
+          '--format',
+          format,
+          '--out',
+          out,
+          inject(`COPY (SELECT 1 AS a) TO $q$${planted}$q$`),
+        ]);
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim().split('\n')).toHaveLength(1);
+        expect(result.stderr).toMatch(/^ctlake: refused: /);
+        expect(existsSync(planted)).toBe(false);
+      }
+      expect(await queryRows(lake, 'SELECT count(*) AS n FROM cloudtrail')).toEqual(before);
+    });
+
+    it('sees a WITH name only where it is defined, so a file path never passes for one', async () => {
+      const secret = path.join(lake, 'events', 'secret.csv');
+      writeFileSync(secret, 'a,b\nsecret,42\n');
+      try {
+        for (const sql of [
+          `SELECT * FROM (WITH "${secret}" AS (SELECT 1) SELECT 1) t, '${secret}'`,
+          `WITH a AS (SELECT * FROM '${secret}'), "${secret}" AS (SELECT 1) SELECT * FROM a`,
+          `WITH "${secret}" AS (SELECT * FROM '${secret}') SELECT * FROM "${secret}"`,
+        ]) {
+          const result = await ctlake(['query', '--lake', lake, sql]);
+          expect(result.code, sql).toBe(1);
+          expect(result.stderr).toContain(`refused: FROM ${secret}: a query reads the cloudtrail`);
+          expect(result.stdout).not.toContain('secret');
+        }
+        // Scoped names still work: later WITH bodies, the query, and a recursive WITH itself.
+        expect(
+          await queryRows(
+            lake,
+            'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3), u AS (SELECT * FROM t) SELECT count(*) AS n FROM u',
+          ),
+        ).toEqual([{ n: 3 }]);
+      } finally {
+        rmSync(secret);
+      }
+    });
+
+    it("spills to a private temp directory, not one in the user's working directory", async () => {
+      const cwd = tempDir('query-cwd');
+      const result = await ctlake(
+        [
+          'query',
+          '--lake',
+          lake,
+          '--format',
+          'json',
+          "SELECT current_setting('temp_directory') AS t",
+        ],
+        { cwd },
+      );
+      expect(result.code).toBe(0);
+      const [row] = JSON.parse(result.stdout) as { t: string }[];
+      expect(path.relative(cwd, path.resolve(cwd, row?.t ?? '.'))).toMatch(/^\.\./);
+    });
+
+    it.each([
+      ['SELECT 1e400', 'ctlake: a number in the query is out of range'],
+      ['SELECT -1e400', 'ctlake: a number in the query is out of range'],
+    ])('%s fails on one line', async (sql, message) => {
+      const result = await ctlake(['query', '--lake', lake, sql]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(message);
+    });
+
+    it.each(['csv', 'json', 'table', 'arrow'])(
+      'a --out path that cannot be written is a usage error on one line (%s)',
+      async (format) => {
+        for (const out of [path.join(dir, 'missing-dir', 'x.out'), dir]) {
+          const result = await ctlake([
+            'query',
+            '--lake',
+            lake,
+            '--format',
+            format,
+            '--out',
+            out,
+            'SELECT 1',
+          ]);
+          expect(result.code).toBe(2);
+          expect(result.stderr.trim()).toMatch(
+            new RegExp(`^ctlake: cannot write --out .+: (ENOENT|EISDIR)$`),
+          );
+        }
+      },
+    );
+
+    it('names a lake damaged by hand on one line', async () => {
+      const damaged = path.join(dir, 'damaged-lake');
+      cpSync(lake, damaged, { recursive: true });
+      mkdirSync(path.join(damaged, 'events', 'stray=1'));
+      writeFileSync(path.join(damaged, 'events', 'stray=1', 'x.parquet'), '');
+      const result = await ctlake(['query', '--lake', damaged, 'SELECT count(*) FROM cloudtrail']);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain(`ctlake: lake ${damaged} cannot be read: `);
+    });
+
+    it('leaves no output file behind when the query fails', async () => {
+      const out = path.join(dir, 'failed.csv');
+      const result = await ctlake([
+        'query',
+        '--lake',
+        lake,
+        '--format',
+        'csv',
+        '--out',
+        out,
+        'SELECT nope FROM cloudtrail',
+      ]);
+      expect(result.code).toBe(1);
+      expect(existsSync(out)).toBe(false);
     });
 
     it('cannot read files through scalar functions either', async () => {

@@ -88,12 +88,68 @@ function collectCteNames(node: Json, into: Set<string>): void {
   for (const value of Object.values(node)) collectCteNames(value, into);
 }
 
-function rewriteTree(node: Json, tables: ReadonlySet<string>): void {
+interface CteEntry {
+  readonly key: string;
+  readonly value: Json;
+}
+
+function cteEntries(node: { [key: string]: Json }): CteEntry[] {
+  const entries = (node['cte_map'] as { map?: Json } | null | undefined)?.map;
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((entry) => {
+    if (
+      entry === null ||
+      typeof entry !== 'object' ||
+      Array.isArray(entry) ||
+      entry instanceof LosslessNumber
+    ) {
+      return [];
+    }
+    const key = entry['key'];
+    return typeof key === 'string'
+      ? [{ key: key.toLowerCase(), value: entry['value'] ?? null }]
+      : [];
+  });
+}
+
+function withName(scope: ReadonlySet<string>, name: string): Set<string> {
+  return new Set([...scope, name]);
+}
+
+/**
+ * What a walk of the tree enforces, and whether it rewrites Trino calls on the way (the first
+ * walk) or only checks (the walk of the text that will run).
+ */
+interface Walk {
+  readonly rewrite: boolean;
+  /** The `${name}` parameters of the query: the only parameters it may hold. */
+  readonly parameters: ReadonlySet<string>;
+}
+
+/**
+ * Checks (and rewrites) the tree. `scope` holds the table names a FROM may read at this point:
+ * the view and the WITH names defined around it. A name that is not in scope is refused: DuckDB
+ * would read it as a file. A WITH name is in scope in the WITH bodies after it and in its query,
+ * not elsewhere (not in an outer query, nor in its own body unless it is recursive).
+ */
+function walkTree(node: Json, scope: ReadonlySet<string>, walk: Walk): void {
   if (Array.isArray(node)) {
-    for (const child of node) rewriteTree(child, tables);
+    for (const child of node) walkTree(child, scope, walk);
     return;
   }
   if (node === null || typeof node !== 'object' || node instanceof LosslessNumber) return;
+  let visible: ReadonlySet<string> = scope;
+  for (const { key, value } of cteEntries(node)) {
+    walkTree(value, visible, walk);
+    visible = withName(visible, key);
+  }
+  const visited = new Set(['cte_map']);
+  if (node['type'] === 'RECURSIVE_CTE_NODE') {
+    const name = typeof node['cte_name'] === 'string' ? node['cte_name'].toLowerCase() : '';
+    walkTree(node['left'] ?? null, visible, walk);
+    walkTree(node['right'] ?? null, withName(visible, name), walk);
+    visited.add('left').add('right');
+  }
   if (node['type'] === 'TABLE_FUNCTION') {
     const fn = node['function'] as { function_name?: string } | null;
     const name = (fn?.function_name ?? '').toLowerCase();
@@ -104,21 +160,30 @@ function rewriteTree(node: Json, tables: ReadonlySet<string>): void {
   if (node['type'] === 'BASE_TABLE') {
     const name = typeof node['table_name'] === 'string' ? node['table_name'] : '';
     if (
-      !tables.has(name.toLowerCase()) ||
+      !visible.has(name.toLowerCase()) ||
       node['schema_name'] !== '' ||
       node['catalog_name'] !== ''
     ) {
       refuse(`FROM ${name}: a query reads the ${EVENT_TABLE} view only (and its own WITH clauses)`);
     }
   }
+  if (node['class'] === 'PARAMETER') {
+    const name = typeof node['identifier'] === 'string' ? node['identifier'] : '';
+    if (!walk.parameters.has(name)) {
+      refuse(`parameter $${name}: write a parameter as \${name} and give it with --param`);
+    }
+  }
   // Aggregates used as window functions are WINDOW nodes with the same function_name.
   if (
+    walk.rewrite &&
     (node['class'] === 'FUNCTION' || node['class'] === 'WINDOW') &&
     typeof node['function_name'] === 'string'
   ) {
     rewriteCall(node as unknown as FunctionNode, { isMapColumn });
   }
-  for (const value of Object.values(node)) rewriteTree(value, tables);
+  for (const [key, value] of Object.entries(node)) {
+    if (!visited.has(key)) walkTree(value, visible, walk);
+  }
 }
 
 async function scalar(connection: DuckDBConnection, sql: string, value: string): Promise<string> {
@@ -134,15 +199,19 @@ interface SerializedQuery {
   statements?: Json[];
 }
 
-export async function translateQuery(
+/** DuckDB's parse tree of `sql`, which must be one SELECT statement. */
+async function parseOneSelect(
   connection: DuckDBConnection,
-  text: string,
-): Promise<TranslatedQuery> {
-  if (text.trim() === '') throw new UsageError('the query is empty');
-  const { sql, parameters } = rewriteLakeReferences(text);
-  const serialized = parseLossless(
-    await scalar(connection, 'SELECT json_serialize_sql($1::VARCHAR)', sql),
-  ) as SerializedQuery;
+  sql: string,
+): Promise<{ serialized: SerializedQuery; statement: Json }> {
+  const json = await scalar(connection, 'SELECT json_serialize_sql($1::VARCHAR)', sql);
+  let serialized: SerializedQuery;
+  try {
+    serialized = parseLossless(json) as SerializedQuery;
+  } catch {
+    // DuckDB writes an out-of-range number (1e400) as Infinity, which is not JSON.
+    throw new QueryError('QUERY_FAILED', 'a number in the query is out of range');
+  }
   if (serialized.error) {
     const message = serialized.error_message ?? 'cannot parse the query';
     if (/only SELECT statements/i.test(message)) {
@@ -154,15 +223,25 @@ export async function translateQuery(
     throw new QueryError('QUERY_FAILED', firstLine(message));
   }
   const statements = serialized.statements ?? [];
-  if (statements.length !== 1) {
+  if (statements.length !== 1 || statements[0] === undefined) {
     refuse(`${String(statements.length)} statements in one query; run them one at a time`);
   }
+  return { serialized, statement: statements[0] };
+}
+
+export async function translateQuery(
+  connection: DuckDBConnection,
+  text: string,
+): Promise<TranslatedQuery> {
+  if (text.trim() === '') throw new UsageError('the query is empty');
+  const { sql, parameters } = rewriteLakeReferences(text);
+  const { serialized, statement } = await parseOneSelect(connection, sql);
   const cteNames = new Set<string>();
-  collectCteNames(statements, cteNames);
-  const tables = new Set([EVENT_TABLE, ...cteNames]);
+  collectCteNames(statement, cteNames);
+  const walk = { rewrite: true, parameters: new Set(parameters) };
   try {
-    rewriteTree(statements, tables);
-    addInListRanges(statements, EVENT_TABLE, cteNames.has(EVENT_TABLE));
+    walkTree(statement, new Set([EVENT_TABLE]), walk);
+    addInListRanges([statement], EVENT_TABLE, cteNames.has(EVENT_TABLE));
   } catch (error) {
     if (error instanceof DialectError) throw new QueryError('QUERY_FAILED', error.message);
     throw error;
@@ -170,7 +249,13 @@ export async function translateQuery(
   const rewritten = await scalar(
     connection,
     'SELECT json_deserialize_sql($1::JSON)',
-    stringifyLossless({ ...serialized, statements }) ?? '',
+    stringifyLossless({ ...serialized, statements: [statement] }) ?? '',
   );
+  // The text printed from the tree is what runs, so it is parsed and checked again: DuckDB prints
+  // some quoted names bare, and a name holding `;` or a comment would otherwise run as SQL of its own.
+  const printed = await parseOneSelect(connection, rewritten).catch(() =>
+    refuse('the query does not print back as one SELECT (a quoted name holding ; or --?)'),
+  );
+  walkTree(printed.statement, new Set([EVENT_TABLE]), { ...walk, rewrite: false });
   return { sql: rewritten, parameters };
 }
