@@ -373,6 +373,8 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
           `SELECT * FROM (WITH "${secret}" AS (SELECT 1) SELECT 1) t, '${secret}'`,
           `WITH a AS (SELECT * FROM '${secret}'), "${secret}" AS (SELECT 1) SELECT * FROM a`,
           `WITH "${secret}" AS (SELECT * FROM '${secret}') SELECT * FROM "${secret}"`,
+          // DuckDB folds ASCII letters only: the Kelvin sign is not a K to it.
+          `WITH "${secret.replaceAll('k', '\u212a')}" AS (SELECT 1) SELECT * FROM '${secret}'`,
         ]) {
           const result = await ctlake(['query', '--lake', lake, sql]);
           expect(result.code, sql).toBe(1);

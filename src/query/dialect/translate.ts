@@ -68,6 +68,15 @@ function isMapColumn(node: ExpressionNode | undefined): boolean {
   });
 }
 
+/**
+ * Table names as DuckDB matches them: case-insensitive for ASCII letters only. JavaScript's
+ * toLowerCase folds more (the Kelvin sign to `k`), and a name DuckDB does not match to a WITH is
+ * read as a file path.
+ */
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 function refuse(message: string): never {
   throw new QueryError('QUERY_REFUSED', `refused: ${message}`);
 }
@@ -82,7 +91,7 @@ function collectCteNames(node: Json, into: Set<string>): void {
   const entries = (cteMap as { map?: unknown } | undefined)?.map;
   if (Array.isArray(entries)) {
     for (const entry of entries as { key?: unknown }[]) {
-      if (typeof entry.key === 'string') into.add(entry.key.toLowerCase());
+      if (typeof entry.key === 'string') into.add(asciiLower(entry.key));
     }
   }
   for (const value of Object.values(node)) collectCteNames(value, into);
@@ -106,9 +115,7 @@ function cteEntries(node: { [key: string]: Json }): CteEntry[] {
       return [];
     }
     const key = entry['key'];
-    return typeof key === 'string'
-      ? [{ key: key.toLowerCase(), value: entry['value'] ?? null }]
-      : [];
+    return typeof key === 'string' ? [{ key: asciiLower(key), value: entry['value'] ?? null }] : [];
   });
 }
 
@@ -145,7 +152,7 @@ function walkTree(node: Json, scope: ReadonlySet<string>, walk: Walk): void {
   }
   const visited = new Set(['cte_map']);
   if (node['type'] === 'RECURSIVE_CTE_NODE') {
-    const name = typeof node['cte_name'] === 'string' ? node['cte_name'].toLowerCase() : '';
+    const name = typeof node['cte_name'] === 'string' ? asciiLower(node['cte_name']) : '';
     walkTree(node['left'] ?? null, visible, walk);
     walkTree(node['right'] ?? null, withName(visible, name), walk);
     visited.add('left').add('right');
@@ -160,7 +167,7 @@ function walkTree(node: Json, scope: ReadonlySet<string>, walk: Walk): void {
   if (node['type'] === 'BASE_TABLE') {
     const name = typeof node['table_name'] === 'string' ? node['table_name'] : '';
     if (
-      !visible.has(name.toLowerCase()) ||
+      !visible.has(asciiLower(name)) ||
       node['schema_name'] !== '' ||
       node['catalog_name'] !== ''
     ) {
@@ -215,9 +222,11 @@ async function parseOneSelect(
   if (serialized.error) {
     const message = serialized.error_message ?? 'cannot parse the query';
     if (/only SELECT statements/i.test(message)) {
-      const keyword = statementKeywords(sql).find((k) => !READ_KEYWORDS.has(k)) || 'this';
+      const keyword = statementKeywords(sql).find((k) => !READ_KEYWORDS.has(k));
       refuse(
-        `${keyword} statements cannot run; ctlake runs one read-only query (SELECT) at a time`,
+        keyword === undefined
+          ? 'only a plain read-only SELECT can be checked, and this one holds more (a PIVOT?)'
+          : `${keyword} statements cannot run; ctlake runs one read-only query (SELECT) at a time`,
       );
     }
     throw new QueryError('QUERY_FAILED', firstLine(message));
