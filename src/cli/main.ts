@@ -30,6 +30,15 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** More threads than this only queue for the cores and multiply the memory. */
+const MAX_WORKERS = 256;
+
+function workerCount(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_WORKERS) throw new InvalidArgumentError(`expected at most ${String(MAX_WORKERS)}`);
+  return n;
+}
+
 function memorySize(value: string): string {
   const match = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/i.exec(value.trim());
   if (!match) throw new InvalidArgumentError('expected a size such as 256MB or 1GB');
@@ -77,8 +86,19 @@ async function sourcesFrom(
 /** Ctrl-C and SIGTERM abort `controller` (once, with `message`) until `dispose` is called. */
 function onInterrupt(message: string): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const handler = (): void => {
-    if (!controller.signal.aborted) process.stderr.write(`\nctlake: interrupted, ${message}\n`);
+  const handler = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: the user will not wait. Committed work is safe and the rest is redone
+      // by the next run, as after kill -9. The default action of the signal ends the process at
+      // once (status 130 for SIGINT); process.exit would first tear down worker threads still
+      // inside DuckDB, which aborts with a native stack.
+      process.stderr.write('ctlake: interrupted again, exiting now\n');
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.stderr.write(`\nctlake: interrupted, ${message}\n`);
     controller.abort();
   };
   process.on('SIGINT', handler);
@@ -97,7 +117,7 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
   const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
   try {
     const { sources: trailSources, s3 } = await sourcesFrom(sources, flags);
-    const summary = await ingest({
+    const run = ingest({
       sources: trailSources,
       s3,
       filter: parseObjectFilter(flags),
@@ -112,6 +132,14 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
         process.stderr.write(`ctlake: ${uri}: ${reason}\n`);
       },
     });
+    const summary = await run.catch((error: unknown) => {
+      // Interrupted while the sources were still being listed: nothing was started.
+      if (interrupt.signal.aborted && error instanceof Error && error.name === 'AbortError') {
+        return undefined;
+      }
+      throw error;
+    });
+    if (summary === undefined) return EXIT_INTERRUPTED;
     bar?.stop();
     // maxRSS covers the worker threads too: they live in this process.
     process.stderr.write(summaryLine(summary, process.resourceUsage().maxRSS * 1024) + '\n');
@@ -225,7 +253,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(lakeOption())
     .addOption(
       new Option('--workers <n>', 'worker threads')
-        .argParser(positiveInt)
+        .argParser(workerCount)
         .default(os.availableParallelism()),
     )
     .addOption(
@@ -346,7 +374,8 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 // A reader that stops early (`ctlake query … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-  throw error;
+  process.stderr.write(`ctlake: cannot write the output: ${error.code ?? error.message}\n`);
+  process.exit(EXIT_INPUT_FAILED);
 });
 
 process.exitCode = await main(process.argv);

@@ -14,10 +14,15 @@ function workerFile(): string {
   return existsSync(sibling) ? sibling : packagePath('dist', 'src', 'ingest', 'worker.js');
 }
 
+/** The worker module's export that answers once the thread has loaded. */
+export const LOADED_TASK = 'loaded';
+
 export class IngestPool {
   readonly #pool: Piscina<IngestTask, TaskResult>;
+  readonly #threads: number;
 
   constructor(threads: number) {
+    this.#threads = threads;
     this.#pool = new Piscina<IngestTask, TaskResult>({
       filename: workerFile(),
       minThreads: threads,
@@ -31,6 +36,14 @@ export class IngestPool {
   }
 
   async close(): Promise<void> {
+    // A thread terminated while it is still loading the worker module (DuckDB's native addon
+    // included) aborts the whole process, and an ingest with nothing to do closes the pool right
+    // after starting it. A task runs only on a loaded thread, and idle threads take one each.
+    await Promise.all(
+      Array.from({ length: this.#threads }, () =>
+        this.#pool.run(undefined as unknown as IngestTask, { name: LOADED_TASK }),
+      ),
+    );
     await this.#pool.destroy();
   }
 }

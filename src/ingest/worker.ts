@@ -348,3 +348,8 @@ export default async function runIngestTask(task: IngestTask): Promise<TaskResul
     await rm(task.scratchDir, { recursive: true, force: true });
   }
 }
+
+/** Piscina task `loaded` (pool.ts): runs once this thread has loaded the module. */
+export function loaded(): boolean {
+  return true;
+}

@@ -4,7 +4,7 @@
  * why, and one row per ingest run. It is the single writer's lock on the lake: a second ingest
  * cannot open it while one runs. Queries never open it — they read `events/` only.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -81,6 +81,12 @@ function isLockError(error: unknown): boolean {
   return /could not set lock|conflicting lock/i.test(firstLine(error));
 }
 
+/** Whether `eventsDir` holds any Parquet part (a lake's data, with or without its catalog). */
+async function holdsParts(eventsDir: string): Promise<boolean> {
+  const entries = await readdir(eventsDir, { recursive: true }).catch(() => []);
+  return entries.some((name) => name.endsWith('.parquet'));
+}
+
 export class Catalog {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
@@ -94,7 +100,19 @@ export class Catalog {
 
   /** Opens (creating if needed) the catalog of the lake at `layout` for writing. */
   static async open(layout: LakeLayout): Promise<Catalog> {
-    await mkdir(layout.root, { recursive: true });
+    if (!existsSync(layout.catalogPath) && (await holdsParts(layout.eventsDir))) {
+      // A new catalog would number its runs from 1 again over parts it knows nothing of.
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `lake ${layout.root} has event parts but no catalog.duckdb (deleted?): restore it, or move events/ away to start a new lake`,
+      );
+    }
+    await mkdir(layout.root, { recursive: true }).catch((error: unknown) => {
+      const reason = (error as NodeJS.ErrnoException).code ?? firstLine(error);
+      throw new CtlakeError('LAKE_INVALID', `cannot create the lake at ${layout.root}: ${reason}`, {
+        cause: error,
+      });
+    });
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(layout.catalogPath, { threads: '1' });

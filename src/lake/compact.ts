@@ -174,7 +174,11 @@ export async function compactLake(options: CompactOptions): Promise<CompactSumma
             { cause: error },
           );
         }
-        throw error;
+        // A part missing or damaged (deleted or cut short by hand, a full disk): the day is left
+        // as it was.
+        throw new CtlakeError('LAKE_INVALID', `compacting ${day}: ${firstLine(error)}`, {
+          cause: error,
+        });
       }
       if (written !== expected) {
         throw new Error(`internal error: ${day} has ${expected} rows but compacted to ${written}`);

@@ -28,7 +28,7 @@ export class LakeDatabase {
   /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
   static async open(lakeDir: string, writableFile?: string): Promise<LakeDatabase> {
     const layout = lakeLayout(lakeDir);
-    if (!existsSync(layout.root)) {
+    if (!existsSync(layout.catalogPath)) {
       throw new CtlakeError(
         'LAKE_INVALID',
         `no lake at ${layout.root} (run ctlake ingest first, or pass --lake)`,

@@ -19,12 +19,33 @@ export interface ObjectFilter {
 const DAY_MS = 86_400_000;
 
 function dayOf(text: string, flag: string): Date {
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(ms))
+  const isDay = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = Date.parse(isDay ? `${text}T00:00:00Z` : text);
+  const date = new Date(ms);
+  if (Number.isNaN(ms) || (isDay && isoDay(date) !== text)) {
+    // Date.parse reads 2026-02-30 as 2 March: a day that does not exist is a typo.
     throw new UsageError(
       `${flag} ${text}: not a date or time (try 2024-05-09 or 2024-05-09T12:00:00Z)`,
     );
-  return new Date(ms);
+  }
+  const year = date.getUTCFullYear();
+  if (year < 1970 || year > 9998) throw new UsageError(`${flag} ${text}: year out of range`);
+  return date;
+}
+
+/** An AWS account ID: twelve digits. */
+const ACCOUNT_ID = /^\d{12}$/;
+/** An AWS region name: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, … */
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function checked(
+  values: readonly string[] | undefined,
+  pattern: RegExp,
+  flag: string,
+  example: string,
+): void {
+  const bad = values?.find((v) => !pattern.test(v));
+  if (bad !== undefined) throw new UsageError(`${flag} ${bad}: expected ${example}`);
 }
 
 function isoDay(date: Date): string {
@@ -42,6 +63,8 @@ export function parseObjectFilter(flags: ObjectFilterFlags): ObjectFilter {
   const since = flags.since === undefined ? undefined : dayOf(flags.since, '--since');
   const until = flags.until === undefined ? undefined : dayOf(flags.until, '--until');
   if (since && until && since > until) throw new UsageError('--since is after --until');
+  checked(flags.account, ACCOUNT_ID, '--account', 'a 12-digit account ID');
+  checked(flags.region, REGION_NAME, '--region', 'a region name such as us-east-1');
   return {
     ...(since ? { sinceDay: isoDay(since) } : {}),
     // CloudTrail delivers a file up to about 15 minutes after its events: an event at 23:59 on

@@ -1,10 +1,19 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/lake/catalog.js';
 import { lakeLayout } from '../../src/lake/layout.js';
-import { ctlake, tempDir } from '../util/cli.js';
+import { CLI, ctlake, finished, tempDir } from '../util/cli.js';
 
 describe('ctlake command line', () => {
   it.each([
@@ -24,6 +33,23 @@ describe('ctlake command line', () => {
     ],
     [['query'], /give the query as SQL text, with --file, or with --name \(exactly one\)/],
     [['compact', '--memory', 'lots'], /--memory <size>' argument 'lots' is invalid/],
+    [
+      ['ingest', '.', '--workers', '1e9'],
+      /--workers <n>' argument '1e9' is invalid. expected at most 256/,
+    ],
+    [['ingest', '.', '--since', '2026-02-30'], /^ctlake: --since 2026-02-30: not a date or time/],
+    [
+      ['ingest', '.', '--until', '+275760-09-13T00:00:00Z'],
+      /^ctlake: --until \+275760-09-13T00:00:00Z: year out of range\n$/,
+    ],
+    [
+      ['ingest', '.', '--account', '1234'],
+      /^ctlake: --account 1234: expected a 12-digit account ID\n$/,
+    ],
+    [
+      ['ingest', '.', '--region', 'US_EAST_1'],
+      /^ctlake: --region US_EAST_1: expected a region name such as us-east-1\n$/,
+    ],
   ])('exits 2 on usage error %j', async (args, message) => {
     const result = await ctlake(args);
     expect(result.code).toBe(2);
@@ -65,6 +91,110 @@ describe('ctlake command line', () => {
     );
   });
 
+  it('says a directory that is not a lake is not one', async () => {
+    const dir = tempDir('cli');
+    const result = await ctlake(['query', '--lake', dir, 'SELECT 1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `ctlake: no lake at ${dir} (run ctlake ingest first, or pass --lake)\n`,
+    );
+  });
+
+  it.each([
+    ['a regular file', (dir: string) => path.join(dir, 'file'), 'EEXIST'],
+    ['a path under a file', (dir: string) => path.join(dir, 'file', 'lake'), 'ENOTDIR'],
+  ])('names a --lake that cannot be made: %s', async (_, lakeOf, code) => {
+    const dir = tempDir('cli');
+    writeFileSync(path.join(dir, 'file'), 'not a lake');
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const lake = lakeOf(dir);
+    const result = await ctlake(['ingest', empty, '--lake', lake]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`ctlake: cannot create the lake at ${lake}: ${code}\n`);
+  });
+
+  it('will not start a new catalog over the parts of a lake whose catalog is gone', async () => {
+    const dir = tempDir('cli');
+    const file = path.join(dir, 'one.json.gz');
+    writeFileSync(
+      file,
+      gzipSync('{"Records":[{"eventName":"A","eventTime":"2024-05-09T10:00:00Z"}]}'),
+    );
+    const lake = path.join(dir, 'lake');
+    expect((await ctlake(['ingest', file, '--lake', lake])).code).toBe(0);
+    const parts = readdirSync(path.join(lake, 'events'), { recursive: true }).sort();
+    rmSync(path.join(lake, 'catalog.duckdb'));
+    const result = await ctlake(['ingest', file, '--lake', lake]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `ctlake: lake ${lake} has event parts but no catalog.duckdb (deleted?): restore it, or move events/ away to start a new lake\n`,
+    );
+    expect(readdirSync(path.join(lake, 'events'), { recursive: true }).sort()).toEqual(parts);
+  });
+
+  it('names a damaged part when compacting, in one line', async () => {
+    const dir = tempDir('cli');
+    const file = path.join(dir, 'one.json.gz');
+    writeFileSync(
+      file,
+      gzipSync('{"Records":[{"eventName":"A","eventTime":"2024-05-09T10:00:00Z"}]}'),
+    );
+    const lake = path.join(dir, 'lake');
+    expect((await ctlake(['ingest', file, '--lake', lake])).code).toBe(0);
+    const day = path.join(lake, 'events', 'event_date=2024-05-09');
+    const [part] = readdirSync(day);
+    writeFileSync(path.join(day, part ?? ''), '');
+    const result = await ctlake(['compact', '--lake', lake]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^ctlake: compacting event_date=2024-05-09: /);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'says in one line that stdout could not be written',
+    async () => {
+      const dir = tempDir('cli');
+      const nothing = path.join(dir, 'no-logs');
+      mkdirSync(nothing);
+      const lake = path.join(dir, 'lake');
+      expect((await ctlake(['ingest', nothing, '--lake', lake])).code).toBe(0);
+      const full = openSync('/dev/full', 'w');
+      try {
+        const child = spawn(
+          process.execPath,
+          [CLI, 'query', '--lake', lake, '--format', 'csv', 'SELECT range AS n FROM range(100000)'],
+          {
+            stdio: ['ignore', full, 'pipe'],
+          },
+        );
+        const result = await finished(child);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe('ctlake: cannot write the output: ENOSPC\n');
+      } finally {
+        closeSync(full);
+      }
+    },
+  );
+
+  it('never aborts when the workers are stopped just after starting (nothing to do, 20 runs)', async () => {
+    const dir = tempDir('cli');
+    const nothing = path.join(dir, 'no-logs');
+    mkdirSync(nothing);
+    for (let run = 0; run < 20; run++) {
+      const result = await ctlake([
+        'ingest',
+        nothing,
+        '--lake',
+        path.join(dir, `lake-${String(run)}`),
+        '--workers',
+        '4',
+      ]);
+      expect(result.signal, result.stderr).toBeNull();
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+
   it('reports a query error in one line', async () => {
     const dir = tempDir('cli');
     const file = path.join(dir, 'one.json.gz');
@@ -82,7 +212,9 @@ describe('ctlake command line', () => {
   it('reads the SQL from --file and queries an empty lake', async () => {
     const dir = tempDir('cli');
     const lake = path.join(dir, 'lake');
-    mkdirSync(lake);
+    const nothing = path.join(dir, 'no-logs');
+    mkdirSync(nothing);
+    expect((await ctlake(['ingest', nothing, '--lake', lake])).code).toBe(0);
     const sqlFile = path.join(dir, 'q.sql');
     writeFileSync(sqlFile, 'SELECT count(*) AS n FROM cloudtrail');
     const result = await ctlake(['query', '--lake', lake, '--format', 'csv', '--file', sqlFile]);

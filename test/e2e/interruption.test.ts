@@ -97,4 +97,23 @@ describe('interrupted ingest: the lake stays consistent and a re-run completes i
     expect(rerun.code).toBe(0);
     expect(await fingerprint(lake)).toEqual(reference);
   });
+
+  it('a second Ctrl-C ends the process at once, without a native abort, and a re-run completes', async () => {
+    const lake = path.join(dir, 'interrupted-twice');
+    const child = startCli(['ingest', archive, '--lake', lake, '--workers', '2']);
+    const done = finished(child);
+    await firstCommit(lake);
+    child.kill('SIGINT');
+    await sleep(50);
+    child.kill('SIGINT');
+    const stopped = await done;
+    // Ended by the signal's default action, which a shell reports as status 130.
+    expect(stopped.signal).toBe('SIGINT');
+    expect(stopped.stderr).toContain('ctlake: interrupted again, exiting now');
+    expect(stopped.stderr).not.toMatch(/Abort|terminate called|core dumped|^\s+at /m);
+
+    const rerun = await ctlake(['ingest', archive, '--lake', lake]);
+    expect(rerun.code).toBe(0);
+    expect(await fingerprint(lake)).toEqual(reference);
+  });
 });
