@@ -10,15 +10,34 @@ describe('parseObjectFilter', () => {
       parseObjectFilter({
         since: '2024-05-09',
         until: '2024-05-10T13:00:00Z',
-        account: ['1'],
+        account: ['111122223333'],
         region: [],
       }),
     ).toEqual({
       sinceDay: '2024-05-09',
       untilDay: '2024-05-11',
-      accounts: ['1'],
+      accounts: ['111122223333'],
     });
   });
+
+  it.each([
+    [{ since: '2026-02-30' }, '--since 2026-02-30: not a date or time'],
+    [{ until: '2026-13-01' }, '--until 2026-13-01: not a date or time'],
+    [{ until: '+275760-09-13T00:00:00Z' }, '--until +275760-09-13T00:00:00Z: year out of range'],
+    [{ account: ['1234'] }, '--account 1234: expected a 12-digit account ID'],
+    [{ account: ['111122223333', 'abcdefghijkl'] }, '--account abcdefghijkl: expected'],
+    [{ region: ['US_EAST_1'] }, '--region US_EAST_1: expected a region name'],
+    [{ region: ['../x'] }, '--region ../x: expected a region name'],
+  ])('refuses %j', (flags, message) => {
+    expect(() => parseObjectFilter(flags)).toThrow(message);
+  });
+
+  it.each(['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-north-1', 'ap-southeast-5'])(
+    'accepts the region %s',
+    (region) => {
+      expect(parseObjectFilter({ region: [region] })).toEqual({ regions: [region] });
+    },
+  );
 
   it.each([
     [
