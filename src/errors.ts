@@ -48,7 +48,11 @@ export class BadObjectError extends CtlakeError {
 export class LakeBusyError extends CtlakeError {
   override readonly name = 'LakeBusyError';
   constructor(lakeDir: string, detail: string, options?: { cause?: unknown }) {
-    super('LAKE_BUSY', `lake ${lakeDir} is in use by another ingest (${detail})`, options);
+    super(
+      'LAKE_BUSY',
+      `lake ${lakeDir} is in use by another ctlake ingest or compact (${detail})`,
+      options,
+    );
   }
 }
 

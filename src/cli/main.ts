@@ -39,10 +39,26 @@ function workerCount(value: string): number {
   return n;
 }
 
+const UNIT_BYTES: Record<string, number> = {
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+};
+
+/** Below this DuckDB cannot even hold a record batch: every object would fail. */
+const MIN_MEMORY_BYTES = 16e6;
+
 function memorySize(value: string): string {
   const match = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/i.exec(value.trim());
   if (!match) throw new InvalidArgumentError('expected a size such as 256MB or 1GB');
-  return `${match[1] ?? ''}${(match[2] ?? '').toUpperCase().replace('IB', 'iB')}`;
+  const unit = (match[2] ?? '').toUpperCase();
+  if (Number(match[1]) * (UNIT_BYTES[unit] ?? 0) < MIN_MEMORY_BYTES) {
+    throw new InvalidArgumentError('expected at least 16MB');
+  }
+  return `${match[1] ?? ''}${unit.replace('IB', 'iB')}`;
 }
 
 interface IngestFlags {

@@ -314,8 +314,14 @@ export class Catalog {
       await c.run(readPackageFile('sql', 'catalog', 'commit-task.sql'));
       await c.run('COMMIT');
     } catch (error) {
-      await c.run('ROLLBACK');
-      throw error;
+      // A COMMIT that failed (a full disk) has already ended the transaction: its error is the
+      // one to report, not ROLLBACK's "no transaction is active".
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `cannot commit to ${this.#layout.catalogPath}: ${firstLine(error)}`,
+        { cause: error },
+      );
     }
     await this.#settleParts();
   }

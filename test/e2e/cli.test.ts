@@ -34,6 +34,11 @@ describe('ctlake command line', () => {
     [['query'], /give the query as SQL text, with --file, or with --name \(exactly one\)/],
     [['compact', '--memory', 'lots'], /--memory <size>' argument 'lots' is invalid/],
     [
+      ['ingest', '.', '--worker-memory', '1KB'],
+      /argument '1KB' is invalid. expected at least 16MB/,
+    ],
+    [['compact', '--memory', '0MB'], /argument '0MB' is invalid. expected at least 16MB/],
+    [
       ['ingest', '.', '--workers', '1e9'],
       /--workers <n>' argument '1e9' is invalid. expected at most 256/,
     ],
@@ -229,7 +234,9 @@ describe('ctlake command line', () => {
       const second = await ctlake(['ingest', layout.root, '--lake', layout.root]);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(
-        new RegExp(`^ctlake: lake ${layout.root} is in use by another ingest \\(.*\\)\\n$`),
+        new RegExp(
+          `^ctlake: lake ${layout.root} is in use by another ctlake ingest or compact \\(.*\\)\\n$`,
+        ),
       );
     } finally {
       writer.close();
