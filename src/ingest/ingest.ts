@@ -11,14 +11,14 @@ import {
   type FailedObject,
 } from '../lake/catalog.js';
 import { type LakeLayout, lakeLayout } from '../lake/layout.js';
-import { firstLine, isOutOfMemory } from '../errors.js';
+import { CtlakeError, firstLine, isOutOfMemory } from '../errors.js';
 import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
-import { makeScratchRoot } from './scratch-root.js';
+import { defaultScratchBase, makeScratchRoot } from './scratch-root.js';
 import type { IngestTask, TaskResult } from './task.js';
 
 /**
@@ -182,7 +182,7 @@ async function runBatches(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
-  const scratchRoot = await makeScratchRoot();
+  const scratchRoot = await makeScratchRoot(defaultScratchBase(options.workers));
   let commits = Promise.resolve();
   let commitError: Error | undefined;
   const inFlight = new Set<Promise<void>>();
@@ -202,7 +202,17 @@ async function runBatches(
       };
       const running = pool
         .run(task)
-        .catch((error: unknown): TaskResult => failedTask(task, error))
+        .catch((error: unknown): TaskResult => {
+          const fault = machineFault(error);
+          if (fault === undefined) return failedTask(task, error);
+          commitError ??= new CtlakeError(
+            'LAKE_INVALID',
+            `ingest stopped: ${fault} (scratch files in ${scratchRoot}, lake in ${layout.root}; CTLAKE_SCRATCH_DIR moves the scratch)`,
+            { cause: error },
+          );
+          Atomics.store(flag, 0, 1);
+          return { taskId: task.taskId, outcomes: [], parts: [], aborted: true };
+        })
         .then((result) => {
           commits = commits.then(async () => {
             if (commitError !== undefined || result.aborted) return;
@@ -228,6 +238,17 @@ async function runBatches(
   }
   if (commitError !== undefined) throw commitError;
   return Atomics.load(flag, 0) !== 0;
+}
+
+/**
+ * A fault of the machine rather than of the input (a full disk, no file handles left): the run
+ * stops with it, instead of recording every object of every later batch as unreadable.
+ */
+function machineFault(error: unknown): string | undefined {
+  const line = firstLine(error);
+  return /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b|No space left on device/.test(line)
+    ? line
+    : undefined;
 }
 
 function failedTask(task: IngestTask, error: unknown): TaskResult {

@@ -1,24 +1,47 @@
 /**
- * Where an ingest keeps its workers' scratch files: tmpfs (`/dev/shm`) when the machine has one,
- * else the system's temporary directory.
+ * Where an ingest keeps its workers' scratch files: `CTLAKE_SCRATCH_DIR` when set, else tmpfs
+ * (`/dev/shm`) when the machine has one with room for every worker's batch, else the system's
+ * temporary directory. (A container's /dev/shm is often 64 MB, less than one batch.)
  *
  * tmpfs is memory. An ingest that ends normally or on Ctrl-C removes its directory, but one that is
  * killed (kill -9, the OOM killer) cannot, and its scratch files (up to a batch's JSON per worker)
  * would hold RAM until the next reboot. So each directory is named after the process that owns it,
  * and every ingest first removes the directories whose process is gone.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statfsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { CtlakeError } from '../errors.js';
 
 const TMPFS = '/dev/shm';
 
 /** `ctlake-<pid>-<random>`; directories of older versions (`ctlake-<random>`) do not match. */
 const OWNED_NAME = /^ctlake-(\d+)-[^-]+$/;
 
-export function defaultScratchBase(): string {
-  return existsSync(TMPFS) && statSync(TMPFS).isDirectory() ? TMPFS : os.tmpdir();
+/**
+ * Room one worker's scratch may need: a batch's JSON (16 MB of gzip inflates to ~140 MB on a
+ * typical archive, more on a repetitive one) and DuckDB's spill files.
+ */
+const SCRATCH_BYTES_PER_WORKER = 512 * 1024 * 1024;
+
+function freeBytes(dir: string): number {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return 0;
+  }
+}
+
+export function defaultScratchBase(workers = 1): string {
+  const chosen = process.env['CTLAKE_SCRATCH_DIR'];
+  if (chosen !== undefined && chosen !== '') return chosen;
+  const tmpfsFits =
+    existsSync(TMPFS) &&
+    statSync(TMPFS).isDirectory() &&
+    freeBytes(TMPFS) >= workers * SCRATCH_BYTES_PER_WORKER;
+  return tmpfsFits ? TMPFS : os.tmpdir();
 }
 
 /** Whether a process with this id exists; one of another user's counts (EPERM), so it is kept. */
@@ -53,5 +76,12 @@ export async function makeScratchRoot(base: string = defaultScratchBase()): Prom
     // Another user's directory, or one a concurrent ingest is removing too: not ours to insist on.
     await rm(orphan, { recursive: true, force: true }).catch(() => undefined);
   }
-  return mkdtemp(path.join(base, `ctlake-${String(process.pid)}-`));
+  return mkdtemp(path.join(base, `ctlake-${String(process.pid)}-`)).catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new CtlakeError(
+      'LAKE_INVALID',
+      `cannot make a scratch directory in ${base}: ${reason} (set CTLAKE_SCRATCH_DIR to another)`,
+      { cause: error },
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -13,7 +13,15 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/lake/catalog.js';
 import { lakeLayout } from '../../src/lake/layout.js';
-import { CLI, ctlake, finished, tempDir } from '../util/cli.js';
+import { generateArchive } from '../../fixtures/generator/archive.js';
+import { CLI, ctlake, finished, queryRows, tempDir } from '../util/cli.js';
+
+/** Whether this machine lets the tests mount a small tmpfs in a mount namespace of their own. */
+const CAN_MOUNT =
+  process.platform === 'linux' &&
+  spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs /mnt'], {
+    stdio: 'ignore',
+  }).status === 0;
 
 describe('ctlake command line', () => {
   it.each([
@@ -199,6 +207,59 @@ describe('ctlake command line', () => {
       expect(result.code, result.stderr).toBe(0);
     }
   });
+
+  it('names a scratch directory that cannot be made (CTLAKE_SCRATCH_DIR)', async () => {
+    const dir = tempDir('cli');
+    const file = path.join(dir, 'one.json.gz');
+    writeFileSync(file, gzipSync('{"Records":[{"eventName":"A"}]}'));
+    const notADir = path.join(dir, 'file');
+    writeFileSync(notADir, '');
+    const result = await ctlake(['ingest', file, '--lake', path.join(dir, 'lake')], {
+      env: { CTLAKE_SCRATCH_DIR: notADir },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `ctlake: cannot make a scratch directory in ${notADir}: ENOTDIR (set CTLAKE_SCRATCH_DIR to another)\n`,
+    );
+  });
+
+  // A full disk is a fault of the machine: the run stops on one line instead of recording every
+  // object as unreadable, and the next run, with room, reads everything.
+  it.skipIf(!CAN_MOUNT)(
+    'stops on one line when the scratch space is full, and a re-run completes',
+    async () => {
+      const dir = tempDir('cli');
+      const archive = path.join(dir, 'archive');
+      const manifest = await generateArchive({
+        outDir: archive,
+        events: 20_000,
+        seed: 5,
+        end: new Date('2026-01-01T00:00:00Z'),
+        days: 1,
+      });
+      const small = path.join(dir, 'small');
+      mkdirSync(small);
+      const lake = path.join(dir, 'lake');
+      const full = spawnSync(
+        'unshare',
+        [
+          '-m',
+          'sh',
+          '-c',
+          `mount -t tmpfs -o size=2m tmpfs "${small}" && exec "${process.execPath}" "${CLI}" ingest "${archive}" --lake "${lake}" --quiet`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, CTLAKE_SCRATCH_DIR: small } },
+      );
+      expect(full.status).toBe(1);
+      expect(full.stderr.trim().split('\n')).toHaveLength(1);
+      expect(full.stderr).toMatch(/^ctlake: ingest stopped: ENOSPC: no space left on device/);
+      const rerun = await ctlake(['ingest', archive, '--lake', lake, '--quiet']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr).not.toContain('already in the lake');
+      const [row] = await queryRows(lake, 'SELECT count(*) AS n FROM cloudtrail');
+      expect(row?.['n']).toBe(manifest.events + manifest.insightEvents);
+    },
+  );
 
   it('reports a query error in one line', async () => {
     const dir = tempDir('cli');
