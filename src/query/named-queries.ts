@@ -134,18 +134,36 @@ const TYPES: Record<ParameterType, DuckDBType> = {
   TIMESTAMP: VARCHAR,
 };
 
+/** What DuckDB reads as a TIMESTAMP: a day, a time after a space or `T`, an optional offset. */
+const TIMESTAMP_TEXT =
+  /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function isTimestamp(text: string): boolean {
+  const match = TIMESTAMP_TEXT.exec(text.trim());
+  if (!match?.[1]) return false;
+  const day = new Date(`${match[1]}T00:00:00Z`);
+  // Date.parse accepts 2026-02-30 as 2 March; DuckDB refuses it, and so does this check.
+  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(match[1]);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 function coerce(parameter: QueryParameter, text: string): DuckDBValue {
   const bad = (): never => {
     throw new UsageError(`--param ${parameter.name}=${text}: not a valid ${parameter.type}`);
   };
   switch (parameter.type) {
     case 'VARCHAR':
-    case 'TIMESTAMP':
       return text;
+    case 'TIMESTAMP':
+      return isTimestamp(text) ? text : bad();
     case 'INTEGER':
     case 'BIGINT': {
       if (!/^-?\d+$/.test(text.trim())) bad();
-      return parameter.type === 'BIGINT' ? BigInt(text.trim()) : Number(text.trim());
+      if (parameter.type === 'BIGINT') return BigInt(text.trim());
+      const n = Number(text.trim());
+      return n >= INT32_MIN && n <= INT32_MAX ? n : bad();
     }
     case 'DOUBLE': {
       const n = Number(text);

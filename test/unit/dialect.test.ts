@@ -138,6 +138,31 @@ SELECT 1 FROM $EDS_ID WHERE n > \${hours} AND u = \${who}`;
     expect(() => namedQueryValues(query, { who: 'x', hours: 'ten' })).toThrow(
       '--param hours=ten: not a valid INTEGER',
     );
+    expect(() => namedQueryValues(query, { who: 'x', hours: '3000000000' })).toThrow(
+      '--param hours=3000000000: not a valid INTEGER',
+    );
+  });
+
+  it.each([
+    ['2024-05-09', true],
+    ['2024-05-09 10:00:00', true],
+    ['2024-05-09T10:00:00Z', true],
+    ['2024-05-09T10:00:00.123+02:00', true],
+    ['2024-05-09 10:00', true],
+    ['2024-02-30', false],
+    ['garbage', false],
+    ['2024-05-09 25', false],
+    ["2024-05-09'; DROP TABLE x; --", false],
+  ])('checks a TIMESTAMP parameter: %s', (value, valid) => {
+    const query = parseNamedQuery(
+      '-- name: t\n-- title: t\n-- description: d\n-- param: since TIMESTAMP\nSELECT ${since}',
+      't.sql',
+    );
+    if (valid) expect(namedQueryValues(query, { since: value }).values).toEqual({ since: value });
+    else
+      expect(() => namedQueryValues(query, { since: value })).toThrow(
+        `--param since=${value}: not a valid TIMESTAMP`,
+      );
   });
 
   it.each([
