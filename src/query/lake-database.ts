@@ -19,10 +19,16 @@ export class LakeDatabase {
   readonly connection: DuckDBConnection;
   readonly #tempDir: string;
 
+  readonly #removeTempDir = (): void => {
+    rmSync(this.#tempDir, { recursive: true, force: true });
+  };
+
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection, tempDir: string) {
     this.#instance = instance;
     this.connection = connection;
     this.#tempDir = tempDir;
+    // A reader that stops early (`| head`) ends the process without closing the session.
+    process.once('exit', this.#removeTempDir);
   }
 
   /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
@@ -72,6 +78,7 @@ export class LakeDatabase {
   close(): void {
     this.connection.closeSync();
     this.#instance.closeSync();
-    rmSync(this.#tempDir, { recursive: true, force: true });
+    process.off('exit', this.#removeTempDir);
+    this.#removeTempDir();
   }
 }

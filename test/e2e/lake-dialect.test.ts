@@ -10,7 +10,16 @@ import {
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
-import { ctlake, HAS_SHARED, queryRows, REAL_CORPUS, SHARED_DIR, tempDir } from '../util/cli.js';
+import {
+  ctlake,
+  finished,
+  HAS_SHARED,
+  queryRows,
+  REAL_CORPUS,
+  SHARED_DIR,
+  startCli,
+  tempDir,
+} from '../util/cli.js';
 import { at, eventMs, type Rec, readRecords } from '../util/oracle.js';
 
 const HOUR = 3600_000;
@@ -451,6 +460,22 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
       expect(result.code).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toContain(`ctlake: lake ${damaged} cannot be read: `);
+    });
+
+    it('removes its temp directory however the query ends', async () => {
+      const tmp = tempDir('query-tmp');
+      const env = { TMPDIR: tmp };
+      expect((await ctlake(['query', '--lake', lake, 'SELECT 1'], { env })).code).toBe(0);
+      expect((await ctlake(['query', '--lake', lake, 'SELECT nope'], { env })).code).toBe(1);
+      // A reader that stops early: the process exits on EPIPE, without closing the session.
+      const child = startCli(
+        ['query', '--lake', lake, '--format', 'csv', 'SELECT range FROM range(1000000)'],
+        { env },
+      );
+      child.stdout?.once('data', () => child.stdout?.destroy());
+      const early = await finished(child);
+      expect(early.code).toBe(0);
+      expect(readdirSync(tmp)).toEqual([]);
     });
 
     it('leaves no output file behind when the query fails', async () => {
