@@ -66,6 +66,12 @@ export function isOutOfMemory(error: unknown): boolean {
   return firstLine(error).startsWith('Out of Memory Error');
 }
 
+/** Why a file operation failed, for one line: its errno code (ENOENT, EISDIR…), else the message. */
+export function errnoReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+  return typeof code === 'string' ? code : firstLine(error);
+}
+
 /** The first line of an error's message: DuckDB messages carry context lines users don't need. */
 export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

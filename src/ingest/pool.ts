@@ -15,7 +15,7 @@ function workerFile(): string {
 }
 
 /** The worker module's export that answers once the thread has loaded. */
-export const LOADED_TASK = 'loaded';
+const LOADED_TASK = 'loaded';
 
 export class IngestPool {
   readonly #pool: Piscina<IngestTask, TaskResult>;

@@ -12,7 +12,7 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CtlakeError } from '../errors.js';
+import { CtlakeError, errnoReason } from '../errors.js';
 
 const TMPFS = '/dev/shm';
 
@@ -71,16 +71,15 @@ export async function orphanedScratchDirs(base: string): Promise<string[]> {
 }
 
 /** A new scratch directory owned by this process, after removing the orphaned ones. */
-export async function makeScratchRoot(base: string = defaultScratchBase()): Promise<string> {
+export async function makeScratchRoot(base: string): Promise<string> {
   for (const orphan of await orphanedScratchDirs(base)) {
     // Another user's directory, or one a concurrent ingest is removing too: not ours to insist on.
     await rm(orphan, { recursive: true, force: true }).catch(() => undefined);
   }
   return mkdtemp(path.join(base, `ctlake-${String(process.pid)}-`)).catch((error: unknown) => {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new CtlakeError(
       'LAKE_INVALID',
-      `cannot make a scratch directory in ${base}: ${reason} (set CTLAKE_SCRATCH_DIR to another)`,
+      `cannot make a scratch directory in ${base}: ${errnoReason(error)} (set CTLAKE_SCRATCH_DIR to another)`,
       { cause: error },
     );
   });

@@ -14,7 +14,7 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { CtlakeError, LakeBusyError, firstLine } from '../errors.js';
+import { CtlakeError, LakeBusyError, errnoReason, firstLine } from '../errors.js';
 import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
 import type { LakeLayout } from './layout.js';
@@ -108,10 +108,11 @@ export class Catalog {
       );
     }
     await mkdir(layout.root, { recursive: true }).catch((error: unknown) => {
-      const reason = (error as NodeJS.ErrnoException).code ?? firstLine(error);
-      throw new CtlakeError('LAKE_INVALID', `cannot create the lake at ${layout.root}: ${reason}`, {
-        cause: error,
-      });
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `cannot create the lake at ${layout.root}: ${errnoReason(error)}`,
+        { cause: error },
+      );
     });
     let instance: DuckDBInstance;
     try {

@@ -22,6 +22,7 @@ import {
 } from '@duckdb/node-api';
 import { UsageError } from '../errors.js';
 import { packagePath } from '../util/package-files.js';
+import { isCalendarDay } from '../util/calendar-day.js';
 
 export const PARAMETER_TYPES = [
   'VARCHAR',
@@ -139,11 +140,8 @@ const TIMESTAMP_TEXT =
   /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 function isTimestamp(text: string): boolean {
-  const match = TIMESTAMP_TEXT.exec(text.trim());
-  if (!match?.[1]) return false;
-  const day = new Date(`${match[1]}T00:00:00Z`);
-  // Date.parse accepts 2026-02-30 as 2 March; DuckDB refuses it, and so does this check.
-  return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(match[1]);
+  const day = TIMESTAMP_TEXT.exec(text.trim())?.[1];
+  return day !== undefined && isCalendarDay(day);
 }
 
 const INT32_MIN = -(2 ** 31);

@@ -11,7 +11,7 @@ import {
   type DuckDBValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { QueryError, UsageError, firstLine } from '../errors.js';
+import { QueryError, UsageError, errnoReason, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
 import { writeArrowStream } from './arrow-output.js';
 import { type OutputFormat, writeResult } from './formats.js';
@@ -76,8 +76,7 @@ function bindNamedParameters(
 /** Opens `--out` before the query runs, so that a wrong path is a one-line error. */
 async function openOutFile(file: string): Promise<Writable> {
   const handle = await open(file, 'w').catch((error: unknown) => {
-    const reason = (error as NodeJS.ErrnoException).code ?? firstLine(error);
-    throw new UsageError(`cannot write --out ${file}: ${reason}`, { cause: error });
+    throw new UsageError(`cannot write --out ${file}: ${errnoReason(error)}`, { cause: error });
   });
   const stream = handle.createWriteStream();
   stream.on('error', () => undefined); // reported by the writer that awaits it

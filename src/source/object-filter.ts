@@ -5,6 +5,7 @@
  * outside the window can come along, and queries filter rows.
  */
 import { UsageError } from '../errors.js';
+import { isCalendarDay } from '../util/calendar-day.js';
 import type { TrailKey } from './trail-key.js';
 
 export interface ObjectFilter {
@@ -22,8 +23,7 @@ function dayOf(text: string, flag: string): Date {
   const isDay = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const ms = Date.parse(isDay ? `${text}T00:00:00Z` : text);
   const date = new Date(ms);
-  if (Number.isNaN(ms) || (isDay && isoDay(date) !== text)) {
-    // Date.parse reads 2026-02-30 as 2 March: a day that does not exist is a typo.
+  if (Number.isNaN(ms) || (isDay && !isCalendarDay(text))) {
     throw new UsageError(
       `${flag} ${text}: not a date or time (try 2024-05-09 or 2024-05-09T12:00:00Z)`,
     );

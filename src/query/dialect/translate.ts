@@ -87,13 +87,7 @@ function collectCteNames(node: Json, into: Set<string>): void {
     return;
   }
   if (node === null || typeof node !== 'object' || node instanceof LosslessNumber) return;
-  const cteMap = node['cte_map'];
-  const entries = (cteMap as { map?: unknown } | undefined)?.map;
-  if (Array.isArray(entries)) {
-    for (const entry of entries as { key?: unknown }[]) {
-      if (typeof entry.key === 'string') into.add(asciiLower(entry.key));
-    }
-  }
+  for (const { key } of cteEntries(node)) into.add(key);
   for (const value of Object.values(node)) collectCteNames(value, into);
 }
 
