@@ -23,6 +23,26 @@ const CAN_MOUNT =
     stdio: 'ignore',
   }).status === 0;
 
+/** A log file of one event, on 2024-05-09, written into `dir`. */
+function oneEventLog(dir: string): string {
+  const file = path.join(dir, 'one.json.gz');
+  writeFileSync(
+    file,
+    gzipSync('{"Records":[{"eventName":"A","eventTime":"2024-05-09T10:00:00Z"}]}'),
+  );
+  return file;
+}
+
+/** `dir/lake`, ingested from `source`, or from a directory with no logs: a lake with no events. */
+async function ingestedLake(dir: string, source?: string): Promise<string> {
+  const lake = path.join(dir, 'lake');
+  const from = source ?? path.join(dir, 'no-logs');
+  if (source === undefined) mkdirSync(from);
+  const result = await ctlake(['ingest', from, '--lake', lake]);
+  expect(result.code, result.stderr).toBe(0);
+  return lake;
+}
+
 describe('ctlake command line', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -129,13 +149,8 @@ describe('ctlake command line', () => {
 
   it('will not start a new catalog over the parts of a lake whose catalog is gone', async () => {
     const dir = tempDir('cli');
-    const file = path.join(dir, 'one.json.gz');
-    writeFileSync(
-      file,
-      gzipSync('{"Records":[{"eventName":"A","eventTime":"2024-05-09T10:00:00Z"}]}'),
-    );
-    const lake = path.join(dir, 'lake');
-    expect((await ctlake(['ingest', file, '--lake', lake])).code).toBe(0);
+    const file = oneEventLog(dir);
+    const lake = await ingestedLake(dir, file);
     const parts = readdirSync(path.join(lake, 'events'), { recursive: true }).sort();
     rmSync(path.join(lake, 'catalog.duckdb'));
     const result = await ctlake(['ingest', file, '--lake', lake]);
@@ -148,13 +163,7 @@ describe('ctlake command line', () => {
 
   it('names a damaged part when compacting, in one line', async () => {
     const dir = tempDir('cli');
-    const file = path.join(dir, 'one.json.gz');
-    writeFileSync(
-      file,
-      gzipSync('{"Records":[{"eventName":"A","eventTime":"2024-05-09T10:00:00Z"}]}'),
-    );
-    const lake = path.join(dir, 'lake');
-    expect((await ctlake(['ingest', file, '--lake', lake])).code).toBe(0);
+    const lake = await ingestedLake(dir, oneEventLog(dir));
     const day = path.join(lake, 'events', 'event_date=2024-05-09');
     const [part] = readdirSync(day);
     writeFileSync(path.join(day, part ?? ''), '');
@@ -167,11 +176,7 @@ describe('ctlake command line', () => {
   it.skipIf(!existsSync('/dev/full'))(
     'says in one line that stdout could not be written',
     async () => {
-      const dir = tempDir('cli');
-      const nothing = path.join(dir, 'no-logs');
-      mkdirSync(nothing);
-      const lake = path.join(dir, 'lake');
-      expect((await ctlake(['ingest', nothing, '--lake', lake])).code).toBe(0);
+      const lake = await ingestedLake(tempDir('cli'));
       const full = openSync('/dev/full', 'w');
       try {
         const child = spawn(
@@ -210,8 +215,7 @@ describe('ctlake command line', () => {
 
   it('names a scratch directory that cannot be made (CTLAKE_SCRATCH_DIR)', async () => {
     const dir = tempDir('cli');
-    const file = path.join(dir, 'one.json.gz');
-    writeFileSync(file, gzipSync('{"Records":[{"eventName":"A"}]}'));
+    const file = oneEventLog(dir);
     const notADir = path.join(dir, 'file');
     writeFileSync(notADir, '');
     const result = await ctlake(['ingest', file, '--lake', path.join(dir, 'lake')], {
@@ -263,10 +267,7 @@ describe('ctlake command line', () => {
 
   it('reports a query error in one line', async () => {
     const dir = tempDir('cli');
-    const file = path.join(dir, 'one.json.gz');
-    writeFileSync(file, gzipSync('{"Records":[{"eventName":"A"}]}'));
-    const lake = path.join(dir, 'lake');
-    expect((await ctlake(['ingest', file, '--lake', lake])).code).toBe(0);
+    const lake = await ingestedLake(dir, oneEventLog(dir));
     const result = await ctlake(['query', '--lake', lake, 'SELECT nosuchcolumn FROM cloudtrail']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -277,10 +278,7 @@ describe('ctlake command line', () => {
 
   it('reads the SQL from --file and queries an empty lake', async () => {
     const dir = tempDir('cli');
-    const lake = path.join(dir, 'lake');
-    const nothing = path.join(dir, 'no-logs');
-    mkdirSync(nothing);
-    expect((await ctlake(['ingest', nothing, '--lake', lake])).code).toBe(0);
+    const lake = await ingestedLake(dir);
     const sqlFile = path.join(dir, 'q.sql');
     writeFileSync(sqlFile, 'SELECT count(*) AS n FROM cloudtrail');
     const result = await ctlake(['query', '--lake', lake, '--format', 'csv', '--file', sqlFile]);
