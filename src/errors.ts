@@ -66,6 +66,18 @@ export function isOutOfMemory(error: unknown): boolean {
   return firstLine(error).startsWith('Out of Memory Error');
 }
 
+/**
+ * A fault of the machine rather than of the input (a full disk, no file handles left), as the
+ * line to report; undefined for any other error. A run stops on one, instead of recording every
+ * later object as unreadable.
+ */
+export function machineFault(error: unknown): string | undefined {
+  const line = firstLine(error);
+  return /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b|No space left on device/.test(line)
+    ? line
+    : undefined;
+}
+
 /** Why a file operation failed, for one line: its errno code (ENOENT, EISDIR…), else the message. */
 export function errnoReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null | undefined)?.code;

@@ -3,7 +3,9 @@
  * magic bytes, never by the name or a Content-Encoding header: CloudTrail's objects end in
  * `.json.gz`, but copies get renamed and S3 clients sometimes decompress on the way.
  */
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
+import type { ObjectBody, StreamedBody } from '../source/fetch-object.js';
 import { LogShapeError } from './record-scanner.js';
 
 /** Objects larger than this once decompressed are refused rather than exhausting memory. */
@@ -46,18 +48,21 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 /** An object's document text: whole, or (large gzip objects) as pieces to read in order. */
 export type DecodedObject = { readonly whole: Buffer } | { readonly pieces: AsyncIterable<Buffer> };
 
+const NOT_GZIP_OR_JSON = 'neither gzip nor JSON (the first bytes are not a gzip header or "{")';
+
 /**
  * Decompresses (when gzip) an object's bytes into its document text. Errors found up front throw
- * LogShapeError with a reason; a large object's pieces throw it while they are read.
+ * LogShapeError with a reason; a large object's pieces throw it while they are read. A streamed
+ * body is always handed out in pieces; errors of its source pass through unchanged (they are not
+ * the object's fault, and may be retried).
  */
-export function decodeObject(bytes: Buffer, limits = DEFAULT_DECODE_LIMITS): DecodedObject {
+export function decodeObject(body: ObjectBody, limits = DEFAULT_DECODE_LIMITS): DecodedObject {
+  if (!Buffer.isBuffer(body)) return { pieces: decodeStream(body, limits) };
+  const bytes = body;
   if (bytes.length === 0) throw new LogShapeError('the file is empty');
   if (!isGzip(bytes)) {
-    if (!looksLikeJson(bytes)) {
-      throw new LogShapeError(
-        'neither gzip nor JSON (the first bytes are not a gzip header or "{")',
-      );
-    }
+    if (!looksLikeJson(bytes)) throw new LogShapeError(NOT_GZIP_OR_JSON);
+    if (bytes.length > limits.maxBytes) throw new LogShapeError(tooLarge(limits.maxBytes));
     return { whole: bytes };
   }
   const maxWhole = Math.min(limits.wholeBytes, limits.maxBytes);
@@ -80,23 +85,96 @@ export function decodeObject(bytes: Buffer, limits = DEFAULT_DECODE_LIMITS): Dec
   return { pieces: inflatePieces(bytes, limits) };
 }
 
-async function* inflatePieces(gzip: Buffer, limits: DecodeLimits): AsyncGenerator<Buffer> {
-  const inflater = createGunzip({
-    chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, limits.pieceBytes),
-  });
+function inflatePieces(gzip: Buffer, limits: DecodeLimits): AsyncGenerator<Buffer> {
+  const inflater = createInflater(limits);
   inflater.end(gzip);
+  return inflatedPieces(inflater, limits);
+}
+
+function createInflater(limits: DecodeLimits): NodeJS.ReadWriteStream & AsyncIterable<Buffer> {
+  return createGunzip({ chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, limits.pieceBytes) });
+}
+
+/** The inflater's output, counted against the limit; zlib's errors become LogShapeError. */
+async function* inflatedPieces(
+  inflater: NodeJS.ReadWriteStream & AsyncIterable<Buffer>,
+  limits: DecodeLimits,
+  isSourceError: (error: unknown) => boolean = () => false,
+): AsyncGenerator<Buffer> {
   let total = 0;
   try {
-    for await (const piece of inflater as AsyncIterable<Buffer>) {
+    for await (const piece of inflater) {
       total += piece.length;
       if (total > limits.maxBytes) throw new LogShapeError(tooLarge(limits.maxBytes));
       yield piece;
     }
   } catch (error) {
-    if (error instanceof LogShapeError) throw error;
+    if (error instanceof LogShapeError || isSourceError(error)) throw error;
     throw new LogShapeError(gzipReason(error, limits.maxBytes), { cause: error });
   } finally {
-    inflater.destroy();
+    (inflater as unknown as { destroy(): void }).destroy();
+  }
+}
+
+/** The first bytes of a stream (at least `count`, unless it ends first) and the stream again, whole. */
+async function peek(
+  source: AsyncIterable<Buffer>,
+  count: number,
+): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < count) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
+    }
+    seen.push(next.value);
+    length += next.value.length;
+  }
+  const head = Buffer.concat(seen, length);
+  async function* again(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+      yield next.value;
+    }
+  }
+  return { head, stream: again() };
+}
+
+/** How many leading bytes decide between gzip and JSON (a JSON text may start with spaces). */
+const SNIFF_BYTES = 64;
+
+/** A streamed body's document text, in pieces: inflated when gzip, else passed through. */
+async function* decodeStream(body: StreamedBody, limits: DecodeLimits): AsyncGenerator<Buffer> {
+  const { head, stream } = await peek(body.open(), SNIFF_BYTES);
+  if (head.length === 0) throw new LogShapeError('the file is empty');
+  if (isGzip(head)) {
+    let sourceError: unknown;
+    const source = Readable.from(
+      (async function* tagged(): AsyncGenerator<Buffer> {
+        try {
+          yield* stream;
+        } catch (error) {
+          sourceError = error;
+          throw error;
+        }
+      })(),
+    );
+    const inflater = createInflater(limits);
+    pipeline(source, inflater, () => undefined);
+    yield* inflatedPieces(inflater, limits, (error) => error === sourceError);
+    return;
+  }
+  if (!looksLikeJson(head)) throw new LogShapeError(NOT_GZIP_OR_JSON);
+  let total = 0;
+  for await (const piece of stream) {
+    total += piece.length;
+    if (total > limits.maxBytes) throw new LogShapeError(tooLarge(limits.maxBytes));
+    yield piece;
   }
 }
 

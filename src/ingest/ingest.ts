@@ -11,13 +11,14 @@ import {
   type FailedObject,
 } from '../lake/catalog.js';
 import { type LakeLayout, lakeLayout } from '../lake/layout.js';
-import { CtlakeError, firstLine, isOutOfMemory } from '../errors.js';
+import { CtlakeError, firstLine, isOutOfMemory, machineFault } from '../errors.js';
 import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
+import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
 import { defaultScratchBase, makeScratchRoot } from './scratch-root.js';
 import type { IngestTask, TaskResult } from './task.js';
 
@@ -50,6 +51,8 @@ export interface IngestOptions {
   readonly batchLimits?: BatchLimits;
   /** DuckDB memory limit per worker (DuckDB's size syntax, e.g. `256MB`). */
   readonly workerMemoryLimit?: string;
+  /** Scratch space per object and per worker (scratch-file.ts). */
+  readonly scratchLimits?: ScratchLimits;
   readonly onPlanned?: (plan: {
     todo: number;
     unchanged: number;
@@ -192,13 +195,19 @@ async function runBatches(
       const objects = batches[taskId] ?? [];
       const task: IngestTask = {
         taskId,
-        objects: objects.map((o, index) => ({ index, uri: o.uri, location: o.location })),
+        objects: objects.map((o, index) => ({
+          index,
+          uri: o.uri,
+          location: o.location,
+          size: o.size,
+        })),
         stagingDir: path.join(layout.stagingDir, `r${runId}-t${taskId}`),
         scratchDir: path.join(scratchRoot, `t${taskId}`),
         abortFlag,
         memoryLimit: options.workerMemoryLimit ?? DEFAULT_WORKER_MEMORY,
         partPrefix: `part-r${runId}-t${taskId}`,
         ...(options.s3 ? { s3: options.s3 } : {}),
+        scratchLimits: options.scratchLimits ?? DEFAULT_SCRATCH_LIMITS,
       };
       const running = pool
         .run(task)
@@ -238,17 +247,6 @@ async function runBatches(
   }
   if (commitError !== undefined) throw commitError;
   return Atomics.load(flag, 0) !== 0;
-}
-
-/**
- * A fault of the machine rather than of the input (a full disk, no file handles left): the run
- * stops with it, instead of recording every object of every later batch as unreadable.
- */
-function machineFault(error: unknown): string | undefined {
-  const line = firstLine(error);
-  return /\b(ENOSPC|EDQUOT|EROFS|EMFILE|ENFILE)\b|No space left on device/.test(line)
-    ? line
-    : undefined;
 }
 
 function failedTask(task: IngestTask, error: unknown): TaskResult {

@@ -8,6 +8,7 @@
  * its first records: the caller must then drop them (the worker leaves the object's rows out of
  * the COPY).
  */
+import type { ObjectBody } from '../source/fetch-object.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeObject } from './decode.js';
 import { MAX_RECORD_BYTES } from './part-sql.js';
 import {
@@ -15,6 +16,7 @@ import {
   type RecordRanges,
   RecordScanner,
   refuseControlBytes,
+  refuseInvalidUtf8InRecords,
   refuseLineBreaksInRecords,
 } from './record-scanner.js';
 
@@ -32,12 +34,23 @@ export interface ReadLimits extends DecodeLimits {
   readonly windowBytes: number;
   /** Records longer than this are refused. */
   readonly maxRecordBytes: number;
+  /** An object with more records than this is refused. */
+  readonly maxRecords: number;
 }
+
+/**
+ * Records one object may hold. Each record costs the worker a fixed amount (a scratch line, a
+ * checksum, a row), so a document of tiny records (`{"Records":[{},{},…]}`: 4 million from 12 KB
+ * of gzip) would otherwise cost far more than its size suggests. CloudTrail's records are 0.5–3
+ * KB, so an object at the 1 GiB text bound holds well under this.
+ */
+export const MAX_OBJECT_RECORDS = 2_000_000;
 
 export const DEFAULT_READ_LIMITS: ReadLimits = {
   ...DEFAULT_DECODE_LIMITS,
   windowBytes: 8 * 1024 * 1024,
   maxRecordBytes: MAX_RECORD_BYTES,
+  maxRecords: MAX_OBJECT_RECORDS,
 };
 
 const MIB = 1024 * 1024;
@@ -82,18 +95,19 @@ function takeWindow(bytes: number): Buffer {
  * not a readable CloudTrail log.
  */
 export async function readObjectRecords(
-  bytes: Buffer,
+  body: ObjectBody,
   sink: RecordSink,
   limits: ReadLimits = DEFAULT_READ_LIMITS,
 ): Promise<ObjectRecords> {
-  const decoded = decodeObject(bytes, limits);
-  const scanner = new RecordScanner();
+  const decoded = decodeObject(body, limits);
+  const scanner = new RecordScanner(limits.maxRecords);
   const scan = (text: Buffer, final: boolean): number => {
     const firstRecord = scanner.records;
     const found = scanner.scan(text, final);
     if (found.starts.length > 0) {
       refuseOversizedRecords(found, firstRecord, limits.maxRecordBytes);
       refuseLineBreaksInRecords(text, found, firstRecord);
+      refuseInvalidUtf8InRecords(text, found, firstRecord);
       sink(text, found, firstRecord);
     }
     return found.consumed;

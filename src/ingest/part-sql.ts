@@ -10,6 +10,7 @@ import {
   recordTransformSpec,
   sqlString,
 } from '../schema/transform.js';
+import { readerPath } from '../duckdb/file-path.js';
 import { FIELD_SEPARATOR, MAX_PREFIX_BYTES } from './scratch-file.js';
 
 /**
@@ -51,7 +52,7 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
 const MAX_LINE_BYTES = MAX_RECORD_BYTES + MAX_PREFIX_BYTES;
 
 function readScratch(file: string): string {
-  return `read_csv(${sqlString(file)},
+  return `read_csv(${readerPath(file)},
       columns = {'object_index': 'INTEGER', 'checksum': 'VARCHAR', 'record_index': 'INTEGER', 'json': 'VARCHAR'},
       delim = ${sqlString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
       new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
@@ -222,10 +223,10 @@ export function validateObjectStatement(file: string, objectIndex: number): stri
   return `SELECT count(*) AS n FROM (${eventRowsSelect(file, objectIndex)})`;
 }
 
-/** Rows per staged Parquet file, from the footers only. */
-export function stagedPartsStatement(outDir: string): string {
+/** Rows per staged Parquet file, from the footers only; `files` is a `readerPaths` list. */
+export function stagedPartsStatement(files: string): string {
   return `SELECT file_name, sum(row_group_num_rows)::BIGINT AS rows
 FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows
-      FROM parquet_metadata(${sqlString(`${outDir}/**/*.parquet`)}))
+      FROM parquet_metadata(${files}))
 GROUP BY file_name`;
 }

@@ -13,6 +13,7 @@
  * breaks between tokens are blanked in place (a record must fit on one line of the NDJSON the
  * worker hands to DuckDB); that changes whitespace only, so each record stays JSON-equal.
  */
+import { isUtf8 } from 'node:buffer';
 
 export interface RecordRanges {
   /** starts[i]..ends[i] (exclusive) is record i. */
@@ -187,6 +188,12 @@ export class RecordScanner {
   #records = 0;
   /** Document bytes consumed by earlier calls. */
   #consumed = 0;
+  readonly #maxRecords: number;
+
+  /** `maxRecords`: a document with more records is refused as soon as the next one is seen. */
+  constructor(maxRecords = Number.POSITIVE_INFINITY) {
+    this.#maxRecords = maxRecords;
+  }
 
   /** Records found so far. */
   get records(): number {
@@ -287,6 +294,11 @@ export class RecordScanner {
         if (c !== OPEN_BRACE) {
           throw new LogShapeError(`record ${this.#records} is not a JSON object`);
         }
+        if (this.#records >= this.#maxRecords) {
+          throw new LogShapeError(
+            `holds more than ${this.#maxRecords.toLocaleString('en-US')} records, the most one object may hold`,
+          );
+        }
         const start = cur.pos;
         cur.skipNested();
         starts.push(start);
@@ -356,10 +368,58 @@ export function refuseLineBreaksInRecords(
   }
 }
 
+/**
+ * Where the first byte that cannot be UTF-8 lies in `bytes` (which isUtf8 has refused): the
+ * offset of the sequence it breaks. Only ever run on a record already known to be invalid.
+ */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] ?? 0;
+    const length =
+      b < 0x80
+        ? 1
+        : b >= 0xc2 && b <= 0xdf
+          ? 2
+          : b >= 0xe0 && b <= 0xef
+            ? 3
+            : b <= 0xf4 && b >= 0xf0
+              ? 4
+              : 0;
+    if (length === 0 || !isUtf8(bytes.subarray(i, i + length))) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+/**
+ * Refuses a record that is not UTF-8 text. JSON text is UTF-8 (RFC 8259), and DuckDB's CSV
+ * reader, which reads the worker's scratch file, fails on an invalid byte with an internal error
+ * that takes the whole batch with it.
+ */
+export function refuseInvalidUtf8InRecords(
+  text: Buffer,
+  { starts, ends }: RecordRanges,
+  firstRecord: number,
+): void {
+  const from = starts[0];
+  const to = ends[ends.length - 1];
+  if (from === undefined || to === undefined || isUtf8(text.subarray(from, to))) return;
+  for (let i = 0; i < starts.length; i++) {
+    const record = text.subarray(starts[i], ends[i]);
+    if (isUtf8(record)) continue;
+    const at = firstInvalidUtf8(record);
+    const hex = (record[at] ?? 0).toString(16).padStart(2, '0');
+    throw new LogShapeError(
+      `record ${firstRecord + i} is not valid UTF-8 (byte 0x${hex} at byte ${at} of the record)`,
+    );
+  }
+}
+
 /** Scans the `Records` array of a whole CloudTrail log document held in `buf` (mutates line breaks). */
 export function scanRecords(buf: Buffer): RecordRanges {
   refuseControlBytes(buf);
   const { starts, ends } = new RecordScanner().scan(buf, true);
   refuseLineBreaksInRecords(buf, { starts, ends }, 0);
+  refuseInvalidUtf8InRecords(buf, { starts, ends }, 0);
   return { starts, ends };
 }

@@ -9,7 +9,7 @@
  * out of the source object, with Node's native SHA-256, several times faster than in SQL.
  */
 import { hash } from 'node:crypto';
-import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 import type { RecordRanges } from './record-scanner.js';
 
 export const FIELD_SEPARATOR = '\x01';
@@ -20,10 +20,47 @@ const CHUNK_BUFFERS = 1000;
 /** Longest line prefix: newline, two 10-digit indexes, a 64-digit checksum and 3 separators. */
 export const MAX_PREFIX_BYTES = 1 + 10 + 64 + 10 + 3;
 
+const MIB = 1024 * 1024;
+
+/** How much scratch space a worker may use. */
+export interface ScratchLimits {
+  /**
+   * Bytes one object's lines (records and their prefixes) may take; a larger object is refused.
+   * An object's text is bounded too (1 GiB), and each record adds a prefix of up to
+   * MAX_PREFIX_BYTES: this leaves room for both at CloudTrail's record sizes.
+   */
+  readonly objectBytes: number;
+  /**
+   * Once a scratch file holds this much, its records are written to Parquet before the next
+   * object is read, and a new file begins. A worker's scratch therefore never exceeds
+   * `flushBytes + objectBytes`, whatever its batch holds. (16 MB of gzip, a batch, is ~140 MB of
+   * JSON on a typical archive: a usual batch is one file.)
+   */
+  readonly flushBytes: number;
+}
+
+export const DEFAULT_SCRATCH_LIMITS: ScratchLimits = {
+  objectBytes: 1280 * MIB,
+  flushBytes: 256 * MIB,
+};
+
+/** The most scratch space one worker can use (see ScratchLimits). */
+export function scratchBytesPerWorker(limits: ScratchLimits = DEFAULT_SCRATCH_LIMITS): number {
+  return limits.objectBytes + limits.flushBytes;
+}
+
+/** A point in a scratch file to roll back to: what it held then. */
+export interface ScratchMark {
+  readonly bytes: number;
+  readonly lines: number;
+}
+
 export class ScratchFile {
   readonly path: string;
   #fd: number;
   #lines = 0;
+  /** Bytes written; writes are positional, so a rollback (truncate) needs no seek. */
+  #bytes = 0;
   /** The line prefixes of one write, reused: one allocation per file, not one per record. */
   readonly #heads = Buffer.allocUnsafe((CHUNK_BUFFERS / 2) * MAX_PREFIX_BYTES);
 
@@ -47,12 +84,15 @@ export class ScratchFile {
     // chunk buffer (one less pass over every byte, and no fresh pages to fault in).
     const flush = (): void => {
       if (chunk.length === 0) return;
-      const written = writevSync(this.#fd, chunk);
+      const written = writevSync(this.#fd, chunk, this.#bytes);
       if (written < chunkBytes) {
         const rest = Buffer.concat(chunk, chunkBytes).subarray(written);
         let done = 0;
-        while (done < rest.length) done += writeSync(this.#fd, rest, done, rest.length - done);
+        while (done < rest.length) {
+          done += writeSync(this.#fd, rest, done, rest.length - done, this.#bytes + written + done);
+        }
       }
+      this.#bytes += chunkBytes;
       chunk = [];
       chunkBytes = 0;
       headBytes = 0;
@@ -71,7 +111,31 @@ export class ScratchFile {
     flush();
   }
 
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Lines (records) written so far. */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  mark(): ScratchMark {
+    return { bytes: this.#bytes, lines: this.#lines };
+  }
+
+  /** Drops everything written after `mark` (the lines of an object refused part way). */
+  rollback(mark: ScratchMark): void {
+    ftruncateSync(this.#fd, mark.bytes);
+    this.#bytes = mark.bytes;
+    this.#lines = mark.lines;
+  }
+
+  /** Closes the file; a second call does nothing. */
   close(): void {
+    if (this.#fd < 0) return;
     closeSync(this.#fd);
+    this.#fd = -1;
   }
 }

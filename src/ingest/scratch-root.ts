@@ -13,6 +13,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CtlakeError, errnoReason } from '../errors.js';
+import { scratchBytesPerWorker } from './scratch-file.js';
 
 const TMPFS = '/dev/shm';
 
@@ -20,10 +21,11 @@ const TMPFS = '/dev/shm';
 const OWNED_NAME = /^ctlake-(\d+)-[^-]+$/;
 
 /**
- * Room one worker's scratch may need: a batch's JSON (16 MB of gzip inflates to ~140 MB on a
- * typical archive, more on a repetitive one) and DuckDB's spill files.
+ * Room one worker's scratch may need: its scratch files at their bound (scratch-file.ts), and
+ * DuckDB's spill files. A usual batch takes far less (~140 MB), but tmpfs is chosen only where
+ * the bound fits, so that no input can fill the machine's memory.
  */
-const SCRATCH_BYTES_PER_WORKER = 512 * 1024 * 1024;
+const SCRATCH_BYTES_PER_WORKER = scratchBytesPerWorker() + 256 * 1024 * 1024;
 
 function freeBytes(dir: string): number {
   try {

@@ -5,12 +5,15 @@
  */
 import type { S3Settings } from '../source/s3-settings.js';
 import type { ObjectLocation } from '../source/trail-object.js';
+import type { ScratchLimits } from './scratch-file.js';
 
 export interface TaskObject {
   /** Position in the task, used to name the worker's scratch files. */
   readonly index: number;
   readonly uri: string;
   readonly location: ObjectLocation;
+  /** Bytes as stored (listed): a large object is streamed, not read whole. */
+  readonly size: number;
 }
 
 export interface IngestTask {
@@ -28,6 +31,7 @@ export interface IngestTask {
   readonly partPrefix: string;
   /** How to reach S3, when some objects are there. */
   readonly s3?: S3Settings;
+  readonly scratchLimits: ScratchLimits;
 }
 
 export interface ObjectOutcome {

@@ -40,6 +40,10 @@ describe('bad input: every readable object is committed, every bad one named', (
     // Large objects are read through a window: these fail after some records were read.
     'big-truncated.json.gz': 'truncated gzip data (unexpected end of file)',
     'big-late-shape-error.json.gz': 'record 13000 is not a JSON object',
+    // One invalid UTF-8 byte once made DuckDB fail every object of the batch (an internal error).
+    'invalid-utf8.json.gz': 'record 1 is not valid UTF-8 (byte 0xff at byte',
+    // 12 KB of gzip, 2 million records: each would cost a scratch line and a row.
+    'tiny-records.json.gz': 'holds more than 2,000,000 records, the most one object may hold',
   };
   let first: { code: number | null; stderr: string };
 
@@ -105,6 +109,11 @@ describe('bad input: every readable object is committed, every bad one named', (
       gzipSync(doc([record(5, { requestParameters: { Host: 'A.example', host: 'a.example' } })])),
     );
     write('plain.json', goodDoc);
+    const invalidUtf8 = Buffer.from(doc([record(9), record(10, { userAgent: 'abXYcd' })]));
+    invalidUtf8[invalidUtf8.indexOf('XY')] = 0xff;
+    invalidUtf8[invalidUtf8.indexOf('Y')] = 0xfe;
+    write('invalid-utf8.json.gz', gzipSync(invalidUtf8));
+    write('tiny-records.json.gz', gzipSync(`{"Records":[${'{},'.repeat(2_000_000)}{}]}`));
     const big = Array.from({ length: 13_000 }, (_, i) =>
       record(100 + i, {
         requestParameters: { key: 'k'.repeat(1200), bucketName: `b-${String(i % 7)}` },
@@ -116,7 +125,9 @@ describe('bad input: every readable object is committed, every bad one named', (
     write('big.json.gz', bigGzip);
     write('big-truncated.json.gz', bigGzip.subarray(0, Math.floor(bigGzip.length * 0.7)));
     write('big-late-shape-error.json.gz', gzipSync(`${bigDoc.slice(0, -2)},42]}`));
-    goodEvents += 1 + 1 + 1 + 3 + 2 + big.length;
+    // A large uncompressed file is streamed like a large gzip one, never held whole.
+    write('big-plain.json', bigDoc);
+    goodEvents += 1 + 1 + 1 + 3 + 2 + big.length * 2;
     first = await ctlake(['ingest', archive, '--lake', lake]);
   }, 300_000);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogShapeError, scanRecords } from '../../src/ingest/record-scanner.js';
+import { LogShapeError, RecordScanner, scanRecords } from '../../src/ingest/record-scanner.js';
 
 function records(text: string): string[] {
   const buf = Buffer.from(text);
@@ -79,6 +79,34 @@ describe('scanRecords', () => {
   it('refuses raw control byte 0x01, which JSON forbids and the scratch format uses', () => {
     expect(reason(Buffer.from('{"Records":[{"a":"x\u0001"}]}'))).toBe(
       'invalid JSON: raw control character 0x01 at byte 19',
+    );
+  });
+
+  it.each([
+    ['a lone 0xFF', [0xff], 'byte 0xff at byte 16'],
+    ['0xFF 0xFE (a UTF-16 mark)', [0xff, 0xfe], 'byte 0xff at byte 16'],
+    ['a truncated 3-byte sequence', [0xe2, 0x82], 'byte 0xe2 at byte 16'],
+    ['an overlong encoding of "/"', [0xc0, 0xaf], 'byte 0xc0 at byte 16'],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80], 'byte 0xed at byte 16'],
+  ])(
+    'refuses a record that is not UTF-8 (%s), naming the record and the byte',
+    (_, bytes, where) => {
+      const ok = Buffer.from('{"userAgent":"é€𝄞"},');
+      const bad = Buffer.concat([
+        Buffer.from('{"userAgent":"ab'),
+        Buffer.from(bytes),
+        Buffer.from('cd"}'),
+      ]);
+      const doc = Buffer.concat([Buffer.from('{"Records":['), ok, ok, bad, Buffer.from(']}')]);
+      expect(reason(doc)).toBe(`record 2 is not valid UTF-8 (${where} of the record)`);
+    },
+  );
+
+  it('refuses a document with more records than its bound as soon as it sees the next one', () => {
+    const scanner = new RecordScanner(3);
+    expect(scanner.scan(Buffer.from('{"Records":[{},{},{}]}'), true).starts).toHaveLength(3);
+    expect(() => new RecordScanner(3).scan(Buffer.from('{"Records":[{},{},{},{}'), false)).toThrow(
+      'holds more than 3 records, the most one object may hold',
     );
   });
 });

@@ -9,13 +9,14 @@ export interface LakeFingerprint {
   readonly digest: string;
 }
 
-export async function fingerprint(lake: string): Promise<LakeFingerprint> {
+/** The fingerprint of the lake's rows (those matching `where`, a SQL condition, when given). */
+export async function fingerprint(lake: string, where = 'true'): Promise<LakeFingerprint> {
   const [row] = await queryRows(
     lake,
     `SELECT count(*) AS rows, count(DISTINCT ("sourceObject", "recordIndex")) AS keys,
             md5(coalesce(string_agg("sourceObject" || '#' || "recordIndex" || '#' || "eventJsonChecksum", ','
                 ORDER BY "sourceObject", "recordIndex"), '')) AS digest
-     FROM cloudtrail`,
+     FROM cloudtrail WHERE ${where}`,
   );
   return {
     rows: Number(row?.['rows']),
