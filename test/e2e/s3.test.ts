@@ -10,6 +10,7 @@ import fg from 'fast-glob';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive, MAIN_ACCOUNT } from '../../fixtures/generator/archive.js';
+import { ALNUM, Rng } from '../../fixtures/generator/rng.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
 import { FaultProxy } from '../util/fault-proxy.js';
 import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../../fixtures/s3-server.js';
@@ -263,6 +264,44 @@ describe.skipIf(!hasMoto())('S3 sources against a real S3-compatible server', ()
     expect(retry.code).toBe(0);
     expect(fault().objectGets).toBe(2);
     expect(await content(lake)).toEqual(await content(diskLake));
+  });
+
+  it('streams an object over 16 MB and reads it again when its body breaks off half way, without duplicating rows', async () => {
+    const rng = new Rng(31);
+    const records = Array.from({ length: 16_000 }, (_, i) => ({
+      eventVersion: '1.09',
+      eventTime: '2026-04-30T12:00:00Z',
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      eventID: `large-${String(i)}`,
+      requestParameters: { key: rng.chars(1500, ALNUM) },
+    }));
+    const body = gzipSync(JSON.stringify({ Records: records }), { level: 1 });
+    expect(body.length).toBeGreaterThan(16 * 1024 * 1024);
+    const key = `large/AWSLogs/${MAIN_ACCOUNT}/CloudTrail/us-east-1/2026/04/30/${MAIN_ACCOUNT}_CloudTrail_us-east-1_20260430T1200Z_Large.json.gz`;
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    fault().setPlan({ sequence: ['cut-late', 'cut-late'] });
+    const lake = path.join(dir, 'lake-large');
+    const result = await ctlake(
+      [
+        'ingest',
+        `s3://${BUCKET}/large`,
+        '--lake',
+        lake,
+        '--endpoint-url',
+        fault().endpoint,
+        '--quiet',
+      ],
+      { env: ENV },
+    );
+    expect(result.stderr).not.toMatch(/ctlake: s3:/);
+    expect(result.code).toBe(0);
+    expect(fault().objectGets).toBe(3);
+    const [row] = await queryRows(
+      lake,
+      `SELECT count(*) AS n, count(DISTINCT "recordIndex") AS indexes, count(DISTINCT "eventID") AS ids FROM cloudtrail`,
+    );
+    expect(row).toEqual({ n: records.length, indexes: records.length, ids: records.length });
   });
 
   it('names an unreachable bucket in one line', async () => {

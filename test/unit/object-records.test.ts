@@ -1,3 +1,6 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../fixtures/generator/rng.js';
@@ -8,6 +11,7 @@ import {
   readObjectRecords,
 } from '../../src/ingest/object-records.js';
 import { LogShapeError } from '../../src/ingest/record-scanner.js';
+import { type ObjectBody, openObject, WHOLE_OBJECT_BYTES } from '../../src/source/fetch-object.js';
 
 interface Read {
   readonly records: string[];
@@ -16,7 +20,7 @@ interface Read {
 }
 
 /** Every record text the sink receives, checking that record numbers follow on across calls. */
-async function read(bytes: Buffer, limits?: ReadLimits): Promise<Read> {
+async function read(bytes: ObjectBody, limits?: ReadLimits): Promise<Read> {
   const records: string[] = [];
   let calls = 0;
   const result = await readObjectRecords(
@@ -151,5 +155,36 @@ describe('readObjectRecords', () => {
     const { records: found, calls } = await read(gzipSync(doc), limits);
     expect(found).toEqual(records);
     expect(calls).toBeGreaterThanOrEqual(Math.floor(doc.length / 8192));
+  });
+
+  it('streams a large file from disk, plain or gzip, never reading it whole', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-stream-'));
+    const records = Array.from(
+      { length: 12_000 },
+      (_, i) => `{"eventID":"${String(i)}","key":"${'k'.repeat(1500)}"}`,
+    );
+    const doc = Buffer.from(`{"Records":[${records.join(',')}]}`);
+    expect(doc.length).toBeGreaterThan(WHOLE_OBJECT_BYTES);
+    const plain = path.join(dir, 'large.json');
+    writeFileSync(plain, doc);
+    const gzip = path.join(dir, 'large.json.gz');
+    writeFileSync(gzip, gzipSync(doc, { level: 0 }));
+    for (const file of [plain, gzip]) {
+      const body = await openObject({ kind: 'file', path: file }, statSync(file).size);
+      expect(Buffer.isBuffer(body)).toBe(false);
+      const { records: found, calls } = await read(body);
+      expect(found).toEqual(records);
+      expect(calls).toBeGreaterThan(1);
+    }
+  });
+
+  it('refuses a large plain file over the text bound while streaming it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-stream-'));
+    const file = path.join(dir, 'large.json');
+    writeFileSync(file, `{"Records":[{"a":"${'x'.repeat(WHOLE_OBJECT_BYTES)}"}]}`);
+    const body = await openObject({ kind: 'file', path: file }, statSync(file).size);
+    await expect(
+      readObjectRecords(body, () => undefined, { ...DEFAULT_READ_LIMITS, maxBytes: 8 * 2 ** 20 }),
+    ).rejects.toThrow('decompresses to more than 8388608 bytes, the most one object may hold');
   });
 });

@@ -1,12 +1,12 @@
 /**
  * A loopback HTTP proxy in front of the S3 server that counts requests and injects the faults
  * of real networks into object GETs: 503 SlowDown, a reset before the response headers, a body
- * cut off mid-way, and (for one key) 403 Access Denied. Independent of which server is behind.
+ * cut off after 100 bytes or after half its length, and (for one key) 403 Access Denied. Independent of which server is behind.
  */
 import http from 'node:http';
 import { freePort } from '../../fixtures/s3-server.js';
 
-export type Fault = 'slowdown' | 'reset' | 'cut-body' | 'deny';
+export type Fault = 'slowdown' | 'reset' | 'cut-body' | 'cut-late' | 'deny';
 
 export interface FaultPlan {
   /** Faults applied to object GETs, in order, one per request, then pass-through. */
@@ -92,18 +92,20 @@ export class FaultProxy {
         },
         (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          if (fault !== 'cut-body') {
+          if (fault !== 'cut-body' && fault !== 'cut-late') {
             upstreamRes.pipe(res);
             return;
           }
           // Send part of the body, then drop the connection: the client sees a short body.
+          const length = Number(upstreamRes.headers['content-length'] ?? 200);
+          const cutAt = fault === 'cut-body' ? 100 : Math.floor(length / 2);
           let sent = 0;
           upstreamRes.on('data', (chunk: Buffer) => {
-            if (sent >= 100) return;
-            const part = chunk.subarray(0, 100 - sent);
+            if (sent >= cutAt) return;
+            const part = chunk.subarray(0, cutAt - sent);
             sent += part.length;
             res.write(part, () => {
-              if (sent >= 100) res.socket?.destroy();
+              if (sent >= cutAt) res.socket?.destroy();
             });
           });
           upstreamRes.on('end', () => res.socket?.destroy());
