@@ -15,9 +15,19 @@ import { LocalSource } from '../source/local.js';
 import { parseObjectFilter } from '../source/object-filter.js';
 import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
 import type { TrailSource } from '../source/trail-source.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 import { IngestProgressBar, summaryLine } from './progress.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+
+/**
+ * One line on stderr, `ctlake: ` first. The text may hold file names, S3 keys and messages taken
+ * from the input: they are shown inert (terminal-safe.ts), so no name can clear the screen or
+ * forge a line of its own.
+ */
+function say(text: string): void {
+  process.stderr.write(`ctlake: ${terminalSafe(text)}\n`);
+}
 
 const EXIT_OK = 0;
 const EXIT_INPUT_FAILED = 1;
@@ -108,13 +118,14 @@ function onInterrupt(message: string): { signal: AbortSignal; dispose: () => voi
       // by the next run, as after kill -9. The default action of the signal ends the process at
       // once (status 130 for SIGINT); process.exit would first tear down worker threads still
       // inside DuckDB, which aborts with a native stack.
-      process.stderr.write('ctlake: interrupted again, exiting now\n');
+      say('interrupted again, exiting now');
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
       process.kill(process.pid, signal);
       return;
     }
-    process.stderr.write(`\nctlake: interrupted, ${message}\n`);
+    process.stderr.write('\n');
+    say(`interrupted, ${message}`);
     controller.abort();
   };
   process.on('SIGINT', handler);
@@ -145,7 +156,10 @@ async function ingestCommand(sources: string[], flags: IngestFlags): Promise<num
       onProgress: (p) => bar?.update(p),
       onObjectError: (uri, reason) => {
         bar?.stop();
-        process.stderr.write(`ctlake: ${uri}: ${reason}\n`);
+        say(`${uri}: ${reason}`);
+      },
+      onListingProblem: ({ place, reason }) => {
+        say(`${place}: ${reason}`);
       },
     });
     const summary = await run.catch((error: unknown) => {
@@ -252,7 +266,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => {
-        write(text);
+        write(text.split('\n').map(terminalSafe).join('\n'));
       },
     })
     .showSuggestionAfterError();
@@ -373,12 +387,12 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (error instanceof CtlakeError) {
-      process.stderr.write(`ctlake: ${error.message}\n`);
+      say(error.message);
       return error.code === 'USAGE' ? EXIT_USAGE : EXIT_INPUT_FAILED;
     }
-    process.stderr.write(
-      `ctlake: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    say(`unexpected error: ${detail.split('\n', 1)[0] ?? ''}`);
+    process.stderr.write(`${detail.split('\n').slice(1).map(terminalSafe).join('\n')}\n`);
     return EXIT_INPUT_FAILED;
   }
 }
@@ -390,7 +404,7 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 // A reader that stops early (`ctlake query … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-  process.stderr.write(`ctlake: cannot write the output: ${error.code ?? error.message}\n`);
+  say(`cannot write the output: ${error.code ?? error.message}`);
   process.exit(EXIT_INPUT_FAILED);
 });
 

@@ -15,7 +15,7 @@ import { CtlakeError, firstLine, isOutOfMemory, machineFault } from '../errors.j
 import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
-import type { TrailSource } from '../source/trail-source.js';
+import type { ListingProblem, TrailSource } from '../source/trail-source.js';
 import { batchObjects, type BatchLimits, DEFAULT_BATCH_LIMITS, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
 import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
@@ -61,6 +61,8 @@ export interface IngestOptions {
   }) => void;
   readonly onProgress?: (progress: IngestProgress) => void;
   readonly onObjectError?: (uri: string, reason: string) => void;
+  /** A folder that could not be listed (counted as an error) or a link not followed. */
+  readonly onListingProblem?: (problem: ListingProblem) => void;
 }
 
 export interface IngestSummary extends IngestProgress {
@@ -73,18 +75,22 @@ export interface IngestSummary extends IngestProgress {
   readonly interrupted: boolean;
 }
 
+/** Every listed object that passes the filter, and how many folders could not be listed. */
 async function listAll(
-  sources: readonly TrailSource[],
-  filter: ObjectFilter,
-  signal?: AbortSignal,
-): Promise<TrailObject[]> {
-  const all: TrailObject[] = [];
-  for (const source of sources) {
-    for await (const object of source.list(signal)) {
-      if (matchesFilter(object.key, filter)) all.push(object);
+  options: IngestOptions,
+): Promise<{ objects: TrailObject[]; unreadable: number }> {
+  const objects: TrailObject[] = [];
+  let unreadable = 0;
+  const onProblem = (problem: ListingProblem): void => {
+    if (problem.kind === 'unreadable') unreadable++;
+    options.onListingProblem?.(problem);
+  };
+  for (const source of options.sources) {
+    for await (const object of source.list(options.signal, onProblem)) {
+      if (matchesFilter(object.key, options.filter ?? {})) objects.push(object);
     }
   }
-  return all;
+  return { objects, unreadable };
 }
 
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
@@ -106,10 +112,10 @@ async function listAndRun(
   pool: IngestPool,
   started: number,
 ): Promise<IngestSummary> {
-  const listed = await listAll(options.sources, options.filter ?? {}, options.signal);
+  const listed = await listAll(options);
   const catalog = await Catalog.open(layout);
   try {
-    const plan = planIngest(listed, await catalog.knownObjects());
+    const plan = planIngest(listed.objects, await catalog.knownObjects());
     const bytesTotal = plan.todo.reduce((n, o) => n + o.size, 0);
     options.onPlanned?.({
       todo: plan.todo.length,
@@ -125,7 +131,7 @@ async function listAndRun(
       bytesTotal,
       events: 0,
       decodedBytes: 0,
-      errors: 0,
+      errors: listed.unreadable,
       replaced: 0,
     };
     const changed = new Set(plan.changed.map((o) => o.uri));

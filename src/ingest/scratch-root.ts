@@ -13,6 +13,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CtlakeError, errnoReason } from '../errors.js';
+import { isRunning } from '../util/process.js';
 import { scratchBytesPerWorker } from './scratch-file.js';
 
 const TMPFS = '/dev/shm';
@@ -44,16 +45,6 @@ export function defaultScratchBase(workers = 1): string {
     statSync(TMPFS).isDirectory() &&
     freeBytes(TMPFS) >= workers * SCRATCH_BYTES_PER_WORKER;
   return tmpfsFits ? TMPFS : os.tmpdir();
-}
-
-/** Whether a process with this id exists; one of another user's counts (EPERM), so it is kept. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Scratch directories in `base` left by ctlake processes that no longer run. */

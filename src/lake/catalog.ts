@@ -2,7 +2,7 @@
  * The lake catalog (`catalog.duckdb`): which objects are in the lake (with the version that was
  * read and how many events it gave), which Parquet parts hold them, which objects failed and
  * why, and one row per ingest run. It is the single writer's lock on the lake: a second ingest
- * cannot open it while one runs. Queries never open it — they read `events/` only.
+ * cannot open it while one runs. Queries never open it: they read the part set it publishes.
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
@@ -14,10 +14,13 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { CtlakeError, LakeBusyError, errnoReason, firstLine } from '../errors.js';
+import { CtlakeError, LakeBusyError, UsageError, errnoReason, firstLine } from '../errors.js';
 import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
+import { readerPath, readerPaths } from '../duckdb/file-path.js';
 import type { LakeLayout } from './layout.js';
+import { publishPartSet } from './part-set.js';
+import { hasLiveReaders } from './reader-leases.js';
 
 /** What the catalog knows of an object already in the lake. */
 export interface CatalogedObject {
@@ -114,6 +117,13 @@ export class Catalog {
         { cause: error },
       );
     });
+    if (layout.root.includes('?')) {
+      // DuckDB reads what follows a `?` in a database path as URL parameters and puts the
+      // write-ahead log where no folder exists (`what.wal?/…`): every commit would fail.
+      throw new UsageError(
+        `cannot keep a lake at ${layout.root}: DuckDB cannot store a database under a path holding '?' (choose another --lake)`,
+      );
+    }
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(layout.catalogPath, { threads: '1' });
@@ -147,11 +157,11 @@ export class Catalog {
 
   /**
    * Brings the lake to a consistent state after a crash: parts the catalog committed but never
-   * moved into place are moved now, parts it retired are deleted, and anything else left in
-   * staging was never committed and goes.
+   * moved into place are moved now, the part set is published, parts it retired are deleted
+   * (once no query may read them), and anything else left in staging was never committed and goes.
    */
   async #recover(): Promise<void> {
-    await this.#settleParts();
+    await this.#settleParts(true);
     await rm(this.#layout.stagingDir, { recursive: true, force: true });
     await this.#connection.run(
       `UPDATE runs SET status = 'interrupted', finished_at = coalesce(finished_at, now()::TIMESTAMP) WHERE status = 'running'`,
@@ -160,37 +170,46 @@ export class Catalog {
 
   /**
    * Makes the files match the committed catalog: pending parts are renamed into events/ and
-   * become live, retired parts are deleted. Idempotent, so a crash at any point is resumed by
-   * running it again.
+   * become live, the live parts are published as the part set queries read, and retired parts
+   * are deleted, unless a query that may still read them is running (they are then deleted by a
+   * later settle). Idempotent, so a crash at any point is resumed by running it again.
    */
-  async #settleParts(): Promise<void> {
+  async #settleParts(publish = false): Promise<void> {
     const rows = await this.#rows(
       `SELECT part, staged, state FROM parts WHERE state <> 'live' ORDER BY state`,
     );
-    for (const row of rows) {
+    const pending = rows.filter((row) => row['state'] === 'pending');
+    const retired = rows.filter((row) => row['state'] === 'retired');
+    for (const row of pending) {
       const part = String(row['part']);
       const finalPath = path.join(this.#layout.eventsDir, part);
-      if (row['state'] === 'retired') {
-        await rm(finalPath, { force: true });
-        continue;
+      if (existsSync(finalPath)) continue;
+      const staged = String(row['staged']);
+      if (!existsSync(staged)) {
+        throw new CtlakeError(
+          'LAKE_INVALID',
+          `lake ${this.#layout.root} is damaged: committed part ${part} is missing from events/ and staging/`,
+        );
       }
-      if (!existsSync(finalPath)) {
-        const staged = String(row['staged']);
-        if (!existsSync(staged)) {
-          throw new CtlakeError(
-            'LAKE_INVALID',
-            `lake ${this.#layout.root} is damaged: committed part ${part} is missing from events/ and staging/`,
-          );
-        }
-        await mkdir(path.dirname(finalPath), { recursive: true });
-        await rename(staged, finalPath);
-      }
+      await mkdir(path.dirname(finalPath), { recursive: true });
+      await rename(staged, finalPath);
     }
-    if (rows.length > 0) {
-      await this.#connection.run(`DELETE FROM parts WHERE state = 'retired'`);
+    if (pending.length > 0) {
       await this.#connection.run(
         `UPDATE parts SET state = 'live', staged = NULL WHERE state = 'pending'`,
       );
+    }
+    if (publish || rows.length > 0) {
+      await publishPartSet(
+        this.#layout,
+        (await this.liveParts()).map((p) => p.part),
+      );
+    }
+    if (retired.length > 0 && !(await hasLiveReaders(this.#layout))) {
+      for (const row of retired) {
+        await rm(path.join(this.#layout.eventsDir, String(row['part'])), { force: true });
+      }
+      await this.#connection.run(`DELETE FROM parts WHERE state = 'retired'`);
     }
   }
 
@@ -204,11 +223,11 @@ export class Catalog {
     partPrefix: string,
   ): Promise<{ retire: string[]; add: CommittedPart[] }> {
     if (replaced.length === 0) return { retire: [], add: [] };
-    const glob = path.join(this.#layout.eventsDir, '**', '*.parquet');
-    if (!existsSync(this.#layout.eventsDir)) return { retire: [], add: [] };
+    const live = (await this.liveParts()).map((p) => path.join(this.#layout.eventsDir, p.part));
+    if (live.length === 0) return { retire: [], add: [] };
     const list = `[${replaced.map(sqlString).join(', ')}]`;
     const holding = await this.#rows(
-      `SELECT DISTINCT filename FROM read_parquet(${sqlString(glob)}, filename = true) WHERE list_contains(${list}, "sourceObject")`,
+      `SELECT DISTINCT filename FROM read_parquet(${readerPaths(live)}, filename = true) WHERE list_contains(${list}, "sourceObject")`,
     );
     const retire: string[] = [];
     const add: CommittedPart[] = [];
@@ -219,10 +238,10 @@ export class Catalog {
       const staged = path.join(stagingDir, `${partPrefix}-${n}.parquet`);
       await mkdir(stagingDir, { recursive: true });
       await this.#connection.run(
-        `COPY (SELECT * FROM read_parquet(${sqlString(file)}) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM read_parquet(${readerPath(file)}) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       const counted = await this.#rows(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(staged)})`,
+        `SELECT count(*) AS n FROM read_parquet(${readerPath(staged)})`,
       );
       const rows = Number(counted[0]?.['n'] ?? 0);
       if (rows === 0) {

@@ -22,6 +22,7 @@ import {
   LAKE_PARQUET_CODEC,
   parquetCopyOptions,
 } from '../ingest/part-sql.js';
+import { literalGlob, readerPath, readerPaths } from '../duckdb/file-path.js';
 import { sqlString } from '../schema/transform.js';
 import { Catalog, type LivePart } from './catalog.js';
 import { lakeLayout } from './layout.js';
@@ -70,10 +71,6 @@ export function daysToCompact(parts: readonly LivePart[]): Map<string, LivePart[
   return byDay;
 }
 
-function fileList(files: readonly string[]): string {
-  return `[${files.map(sqlString).join(', ')}]`;
-}
-
 async function compactDay(
   connection: DuckDBConnection,
   files: readonly string[],
@@ -81,7 +78,7 @@ async function compactDay(
   target: string,
 ): Promise<number> {
   const pairsDir = path.join(workDir, 'pairs');
-  const source = fileList(files);
+  const source = readerPaths(files);
   const listed = await connection.runAndReadAll(
     `SELECT "eventSource" AS s, hash("eventSource", "eventName") AS pair
      FROM read_parquet(${source}, hive_partitioning = false)
@@ -113,18 +110,18 @@ async function compactDay(
       named.length > 0 ? [named[0] ?? '', named[named.length - 1] ?? ''] : [],
     );
   }
-  const dirs = [...new Set(pairs.map((p) => p.pair))].map((pair) =>
-    path.join(pairsDir, `pair=${pair.toString()}`, '*.parquet'),
+  const dirs = [...new Set(pairs.map((p) => p.pair))].map(
+    (pair) => `${literalGlob(path.join(pairsDir, `pair=${pair.toString()}`))}/*.parquet`,
   );
   // Reading the directories in key order and keeping that order writes the day clustered.
   await connection.run(`SET preserve_insertion_order = true`);
   await connection.run(
-    `COPY (SELECT * FROM read_parquet(${fileList(dirs)}, hive_partitioning = false))
+    `COPY (SELECT * FROM read_parquet([${dirs.map(sqlString).join(', ')}], hive_partitioning = false))
      TO ${sqlString(target)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)},
        ROW_GROUP_SIZE ${COMPACT_ROW_GROUP_ROWS})`,
   );
   const counted = await connection.runAndReadAll(
-    `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(target)})`,
+    `SELECT count(*)::BIGINT AS n FROM read_parquet(${readerPath(target)})`,
   );
   return Number(counted.getRowsJS()[0]?.[0] ?? 0);
 }

@@ -1,7 +1,9 @@
 /**
  * The lake directory: `catalog.duckdb` (what was ingested, errors, runs), `events/` (Hive-
- * partitioned Parquet, the only thing queries read) and `staging/` (parts not yet committed,
- * on the same filesystem so moving a part into `events/` is an atomic rename).
+ * partitioned Parquet, the only thing queries read), `parts.json` (the live parts queries read:
+ * part-set.ts), `readers/` (the leases of running queries: reader-leases.ts) and `staging/`
+ * (parts not yet committed, on the same filesystem so moving a part into `events/` is an atomic
+ * rename).
  */
 import path from 'node:path';
 
@@ -10,6 +12,8 @@ export interface LakeLayout {
   readonly catalogPath: string;
   readonly eventsDir: string;
   readonly stagingDir: string;
+  readonly partSetPath: string;
+  readonly readersDir: string;
 }
 
 export const DEFAULT_LAKE_DIR = 'ctlake-lake';
@@ -21,5 +25,7 @@ export function lakeLayout(root: string): LakeLayout {
     catalogPath: path.join(absolute, 'catalog.duckdb'),
     eventsDir: path.join(absolute, 'events'),
     stagingDir: path.join(absolute, 'staging'),
+    partSetPath: path.join(absolute, 'parts.json'),
+    readersDir: path.join(absolute, 'readers'),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * A query session on a lake: an in-memory DuckDB with the `cloudtrail` view, the UTC time zone
  * (so `now()` comparisons do not depend on the machine's TZ), and no access to any file outside
- * the lake's events directory. It never opens the catalog, so it runs beside an ingest.
+ * the lake's events directory. It never opens the catalog, so it runs beside an ingest; it reads
+ * the published part set under a reader lease, so it sees one consistent set of parts whatever
+ * an ingest or compaction does meanwhile.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { existsSync, rmSync } from 'node:fs';
@@ -11,6 +13,9 @@ import path from 'node:path';
 import { CtlakeError, firstLine } from '../errors.js';
 import { createEventViewStatement } from '../lake/event-view.js';
 import { lakeLayout } from '../lake/layout.js';
+import { readPartSet } from '../lake/part-set.js';
+import { type ReaderLease, takeReaderLease } from '../lake/reader-leases.js';
+import { literalGlob } from '../duckdb/file-path.js';
 import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
 
@@ -18,15 +23,23 @@ export class LakeDatabase {
   readonly #instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
   readonly #tempDir: string;
+  readonly #lease: ReaderLease;
 
   readonly #removeTempDir = (): void => {
+    this.#lease.release();
     rmSync(this.#tempDir, { recursive: true, force: true });
   };
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, tempDir: string) {
+  private constructor(
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    tempDir: string,
+    lease: ReaderLease,
+  ) {
     this.#instance = instance;
     this.connection = connection;
     this.#tempDir = tempDir;
+    this.#lease = lease;
     // A reader that stops early (`| head`) ends the process without closing the session.
     process.once('exit', this.#removeTempDir);
   }
@@ -44,13 +57,26 @@ export class LakeDatabase {
     // and its default is `.tmp` in the working directory: a private, empty one holds nothing a
     // query could read.
     const tempDir = await mkdtemp(path.join(os.tmpdir(), 'ctlake-query-'));
+    // The lease comes first: a part listed in the set read after it is never removed under us.
+    const lease = takeReaderLease(layout);
+    let parts: string[];
+    try {
+      parts = readPartSet(layout);
+    } catch (error) {
+      lease.release();
+      await rm(tempDir, { recursive: true, force: true });
+      throw error;
+    }
     const instance = await DuckDBInstance.create(':memory:', { temp_directory: tempDir });
     const connection = await instance.connect();
     const setup = [
       `SET TimeZone = 'UTC'`,
-      createEventViewStatement(layout.eventsDir),
+      createEventViewStatement(parts),
       readPackageFile('sql', 'dialect', 'macros.sql'),
-      `SET allowed_directories = [${sqlString(layout.eventsDir + '/')}]`,
+      // DuckDB checks a reader's path as written (glob-escaped, file-path.ts) and then each file.
+      `SET allowed_directories = [${[...new Set([layout.eventsDir, literalGlob(layout.eventsDir)])]
+        .map((dir) => sqlString(`${dir}/`))
+        .join(', ')}]`,
       ...(writableFile === undefined ? [] : [`SET allowed_paths = [${sqlString(writableFile)}]`]),
       `SET enable_external_access = false`,
       `SET autoinstall_known_extensions = false`,
@@ -62,6 +88,7 @@ export class LakeDatabase {
     } catch (error) {
       connection.closeSync();
       instance.closeSync();
+      lease.release();
       await rm(tempDir, { recursive: true, force: true });
       // A part deleted or replaced by hand, say: the view over the parts cannot be built.
       throw new CtlakeError(
@@ -72,7 +99,7 @@ export class LakeDatabase {
         },
       );
     }
-    return new LakeDatabase(instance, connection, tempDir);
+    return new LakeDatabase(instance, connection, tempDir, lease);
   }
 
   close(): void {

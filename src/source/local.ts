@@ -2,14 +2,19 @@
  * Local sources: a file, a directory (searched recursively) or a glob. Directories yield
  * `*.json` and `*.json.gz` files; a file named explicitly is read whatever its name, since its
  * content decides how it is decoded.
+ *
+ * Symbolic links to files are followed; links to directories are not (each is reported), so a
+ * link back up the tree cannot list files twice or forever. A folder that cannot be read is
+ * reported and the rest of the source is listed.
  */
+import fs from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { UsageError } from '../errors.js';
+import { UsageError, errnoReason } from '../errors.js';
 import { parseTrailKey } from './trail-key.js';
 import type { TrailObject } from './trail-object.js';
-import type { TrailSource } from './trail-source.js';
+import type { ListingProblem, TrailSource } from './trail-source.js';
 
 const LOG_FILE_PATTERNS = ['**/*.json', '**/*.json.gz'];
 
@@ -23,6 +28,46 @@ function toObject(absolutePath: string, size: number, mtimeMs: number): TrailObj
   };
 }
 
+type Callback<T> = (error: NodeJS.ErrnoException | null, value?: T) => void;
+
+/**
+ * The file system as fast-glob sees it: `stat` of a link to a directory fails (the walk then
+ * keeps the link as a link: neither entered nor listed), and a folder that cannot be read lists
+ * as empty, each reported to `onProblem`.
+ */
+function listingFileSystem(onProblem: (problem: ListingProblem) => void): {
+  stat: typeof fs.stat;
+  readdir: typeof fs.readdir;
+} {
+  const stat = (file: string, callback: Callback<fs.Stats>): void => {
+    fs.stat(file, (error, stats) => {
+      if (error === null && stats.isDirectory()) {
+        onProblem({
+          kind: 'not-followed',
+          place: file,
+          reason: 'a symbolic link to a directory, not followed (give its target as a source)',
+        });
+        callback(Object.assign(new Error('directory link not followed'), { code: 'ELOOP' }));
+        return;
+      }
+      callback(error, stats);
+    });
+  };
+  const readdir = (dir: string, ...rest: unknown[]): void => {
+    const callback = rest.pop() as Callback<unknown[]>;
+    const options = rest[0] as fs.ObjectEncodingOptions & { withFileTypes: true };
+    fs.readdir(dir, options, (error, entries) => {
+      if (error !== null) {
+        onProblem({ kind: 'unreadable', place: dir, reason: `cannot list: ${errnoReason(error)}` });
+        callback(null, []);
+        return;
+      }
+      callback(null, entries);
+    });
+  };
+  return { stat: stat as typeof fs.stat, readdir: readdir as typeof fs.readdir };
+}
+
 export class LocalSource implements TrailSource {
   readonly description: string;
   readonly #spec: string;
@@ -32,7 +77,10 @@ export class LocalSource implements TrailSource {
     this.description = spec;
   }
 
-  async *list(signal?: AbortSignal): AsyncIterable<TrailObject> {
+  async *list(
+    signal?: AbortSignal,
+    onProblem: (problem: ListingProblem) => void = () => undefined,
+  ): AsyncIterable<TrailObject> {
     const absolute = path.resolve(this.#spec);
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isFile()) {
@@ -49,6 +97,7 @@ export class LocalSource implements TrailSource {
       dot: false,
       followSymbolicLinks: true,
       suppressErrors: false,
+      fs: listingFileSystem(onProblem),
     }).catch((error: unknown) => {
       throw new UsageError(`cannot read ${this.#spec}: ${(error as Error).message}`, {
         cause: error,

@@ -23,10 +23,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function startCli(
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): ChildProcess {
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Run as this user and group (the tests run as root, whom file modes do not stop). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(
       'dist/ is missing: run `npm run build` (npm test does) before the end-to-end tests',
@@ -36,6 +41,8 @@ export function startCli(
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
 }
 
@@ -52,10 +59,7 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function ctlake(
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<CliResult> {
+export function ctlake(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return finished(startCli(args, options));
 }
 
