@@ -173,6 +173,7 @@ describe('file names that hold terminal escapes and line breaks', () => {
   it('are printed escaped, one line per object, so they can neither drive the terminal nor forge lines', async () => {
     const result = await ctlake(['ingest', source, '--lake', path.join(dir, 'lake'), '--quiet']);
     expect(result.code).toBe(1);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the terminal
     expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
     const lines = ctlakeLines(result.stderr);
     expect(lines).toEqual([
