@@ -10,7 +10,8 @@ import { compactLake, DEFAULT_COMPACT_MEMORY } from '../lake/compact.js';
 import { DEFAULT_LAKE_DIR, lakeLayout } from '../lake/layout.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
 import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
-import { type QuerySource, runQuery } from '../query/run-query.js';
+import { DEFAULT_QUERY_LIMITS } from '../query/lake-database.js';
+import { DEFAULT_QUERY_TIMEOUT_SECONDS, type QuerySource, runQuery } from '../query/run-query.js';
 import { LocalSource } from '../source/local.js';
 import { parseObjectFilter } from '../source/object-filter.js';
 import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
@@ -212,6 +213,17 @@ interface QueryFlags {
   name?: string;
   out?: string;
   param: Record<string, string>;
+  timeout: number;
+  memory: string;
+  csvSafe?: boolean;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '') {
+    throw new InvalidArgumentError('expected a number of seconds (0 for no limit)');
+  }
+  return n;
 }
 
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
@@ -233,16 +245,28 @@ async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Prom
     });
     source = { kind: 'text', sql };
   } else source = { kind: 'text', sql: sqlArg ?? '' };
-  await runQuery(
-    {
-      lakeDir: flags.lake,
-      source,
-      format: flags.format,
-      params: flags.param,
-      ...(flags.out === undefined ? {} : { outFile: flags.out }),
-    },
-    process.stdout,
-  );
+  if (flags.csvSafe === true && flags.format !== 'csv') {
+    throw new UsageError('--csv-safe applies to --format csv only');
+  }
+  const interrupt = onInterrupt('stopping the query…');
+  try {
+    await runQuery(
+      {
+        lakeDir: flags.lake,
+        source,
+        format: flags.format,
+        params: flags.param,
+        ...(flags.out === undefined ? {} : { outFile: flags.out }),
+        limits: { ...DEFAULT_QUERY_LIMITS, memory: flags.memory },
+        timeoutSeconds: flags.timeout,
+        signal: interrupt.signal,
+        csvSafe: flags.csvSafe ?? false,
+      },
+      process.stdout,
+    );
+  } finally {
+    interrupt.dispose();
+  }
   return EXIT_OK;
 }
 
@@ -345,6 +369,20 @@ function buildProgram(setExit: (code: number) => void): Command {
       collectParam,
       {},
     )
+    .addOption(
+      new Option('--timeout <seconds>', 'stop the query after this long (0: no limit)')
+        .argParser(seconds)
+        .default(DEFAULT_QUERY_TIMEOUT_SECONDS),
+    )
+    .addOption(
+      new Option('--memory <size>', 'DuckDB memory limit for the query (it spills beyond it)')
+        .argParser(memorySize)
+        .default(DEFAULT_QUERY_LIMITS.memory),
+    )
+    .option(
+      '--csv-safe',
+      "with --format csv: write values a spreadsheet would run as formulas with a leading '",
+    )
     .action(async (sql: string | undefined, flags: QueryFlags) => {
       setExit(await queryCommand(sql, flags));
     });
@@ -388,6 +426,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof CtlakeError) {
       say(error.message);
+      if (error.code === 'INTERRUPTED') return EXIT_INTERRUPTED;
       return error.code === 'USAGE' ? EXIT_USAGE : EXIT_INPUT_FAILED;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

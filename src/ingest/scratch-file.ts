@@ -71,9 +71,16 @@ export class ScratchFile {
 
   /**
    * Appends records of one object, in bounded chunks (a large object is not copied whole); the
-   * first of them is the object's record `firstRecord`.
+   * first of them is the object's record `firstRecord`. Returns false, having stopped part way,
+   * when the file would grow past `maxBytes`: the caller then rolls back to a mark.
    */
-  append(objectIndex: number, doc: Buffer, ranges: RecordRanges, firstRecord = 0): void {
+  append(
+    objectIndex: number,
+    doc: Buffer,
+    ranges: RecordRanges,
+    firstRecord = 0,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): boolean {
     const { starts, ends } = ranges;
     const objectField = String(objectIndex);
     const heads = this.#heads;
@@ -82,8 +89,9 @@ export class ScratchFile {
     let headBytes = 0;
     // writev hands the records' slices of the document to the kernel as they are: no copy into a
     // chunk buffer (one less pass over every byte, and no fresh pages to fault in).
-    const flush = (): void => {
-      if (chunk.length === 0) return;
+    const flush = (): boolean => {
+      if (chunk.length === 0) return true;
+      if (this.#bytes + chunkBytes > maxBytes) return false;
       const written = writevSync(this.#fd, chunk, this.#bytes);
       if (written < chunkBytes) {
         const rest = Buffer.concat(chunk, chunkBytes).subarray(written);
@@ -96,6 +104,7 @@ export class ScratchFile {
       chunk = [];
       chunkBytes = 0;
       headBytes = 0;
+      return true;
     };
     for (let i = 0; i < starts.length; i++) {
       const record = doc.subarray(starts[i], ends[i]);
@@ -106,9 +115,9 @@ export class ScratchFile {
       chunk.push(head, record);
       chunkBytes += head.length + record.length;
       this.#lines++;
-      if (chunkBytes >= CHUNK_BYTES || chunk.length >= CHUNK_BUFFERS) flush();
+      if ((chunkBytes >= CHUNK_BYTES || chunk.length >= CHUNK_BUFFERS) && !flush()) return false;
     }
-    flush();
+    return flush();
   }
 
   /** Bytes written so far. */

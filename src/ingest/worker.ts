@@ -134,8 +134,7 @@ class TaskRun {
         const { records, decodedBytes } = await readObjectRecords(
           body,
           (text, ranges, firstRecord) => {
-            segment.file.append(index, text, ranges, firstRecord);
-            if (segment.file.bytes - mark.bytes > limit) {
+            if (!segment.file.append(index, text, ranges, firstRecord, mark.bytes + limit)) {
               throw new LogShapeError(
                 `needs more than ${String(limit / 2 ** 20)} MiB of scratch space for its records, the most one object may use`,
               );

@@ -18,6 +18,7 @@ import { CtlakeError, LakeBusyError, UsageError, errnoReason, firstLine } from '
 import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
 import { readerPath, readerPaths } from '../duckdb/file-path.js';
+import { LAKE_PARQUET_CODEC, parquetCopyOptions } from '../ingest/part-sql.js';
 import type { LakeLayout } from './layout.js';
 import { publishPartSet } from './part-set.js';
 import { hasLiveReaders } from './reader-leases.js';
@@ -238,7 +239,7 @@ export class Catalog {
       const staged = path.join(stagingDir, `${partPrefix}-${n}.parquet`);
       await mkdir(stagingDir, { recursive: true });
       await this.#connection.run(
-        `COPY (SELECT * FROM read_parquet(${readerPath(file)}) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM read_parquet(${readerPath(file)}, hive_partitioning = false) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)})`,
       );
       const counted = await this.#rows(
         `SELECT count(*) AS n FROM read_parquet(${readerPath(staged)})`,

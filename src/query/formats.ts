@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { DuckDBValue } from '@duckdb/node-api';
+import { terminalSafe } from '../text/terminal-safe.js';
 import { type JsonValue, toCellText, toJsonValue } from './json-value.js';
 
 export const TEXT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
@@ -41,12 +42,28 @@ export function csvField(text: string | null): string {
   return /[",\r\n]/.test(text) || text === '' ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-async function writeCsv(result: ResultStream, out: Writable): Promise<number> {
-  await write(out, result.columns.map(csvField).join(',') + '\n');
+/**
+ * A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return
+ * before one) as a formula, and a log's values are chosen by whoever made the calls: with
+ * `--csv-safe` such a value is written with a leading `'`, which spreadsheets show as text (the
+ * OWASP advice for CSV injection). Off by default: it changes the values.
+ */
+export function csvSafeText(text: string | null): string | null {
+  return text !== null && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+export interface WriteOptions {
+  /** CSV only: neutralise formula-like values (csvSafeText). */
+  readonly csvSafe: boolean;
+}
+
+async function writeCsv(result: ResultStream, out: Writable, csvSafe: boolean): Promise<number> {
+  const field = csvSafe ? (text: string | null): string => csvField(csvSafeText(text)) : csvField;
+  await write(out, result.columns.map(field).join(',') + '\n');
   let rows = 0;
   for await (const chunk of result.chunks) {
     let text = '';
-    for (const row of chunk) text += row.map((v) => csvField(toCellText(v))).join(',') + '\n';
+    for (const row of chunk) text += row.map((v) => field(toCellText(v))).join(',') + '\n';
     rows += chunk.length;
     await write(out, text);
   }
@@ -79,9 +96,13 @@ async function writeJson(result: ResultStream, out: Writable): Promise<number> {
   return rows;
 }
 
-function clip(text: string): string {
-  const oneLine = text.replace(/[\r\n\t]/g, ' ');
-  return oneLine.length > TABLE_CELL_LIMIT ? oneLine.slice(0, TABLE_CELL_LIMIT - 1) + '…' : oneLine;
+/**
+ * A table cell as shown: control and formatting characters escaped (terminal-safe.ts), `|`
+ * escaped so a value cannot draw a column of its own, and clipped.
+ */
+function cell(text: string): string {
+  const shown = terminalSafe(text).replaceAll('|', '\\|');
+  return shown.length > TABLE_CELL_LIMIT ? shown.slice(0, TABLE_CELL_LIMIT - 1) + '…' : shown;
 }
 
 async function writeTable(result: ResultStream, out: Writable): Promise<number> {
@@ -89,17 +110,18 @@ async function writeTable(result: ResultStream, out: Writable): Promise<number> 
   let rows = 0;
   for await (const chunk of result.chunks) {
     for (const row of chunk) {
-      if (rows < TABLE_ROW_LIMIT) shown.push(row.map((v) => clip(toCellText(v) ?? 'NULL')));
+      if (rows < TABLE_ROW_LIMIT) shown.push(row.map((v) => cell(toCellText(v) ?? 'NULL')));
       rows++;
     }
   }
-  const widths = result.columns.map((name, i) =>
+  const header = result.columns.map(cell);
+  const widths = header.map((name, i) =>
     Math.max(name.length, ...shown.map((r) => (r[i] ?? '').length)),
   );
   const line = (cells: readonly string[]): string =>
     '| ' + cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ') + ' |\n';
   const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|\n';
-  let text = line(result.columns) + rule;
+  let text = line(header) + rule;
   for (const r of shown) text += line(r);
   const note =
     rows > TABLE_ROW_LIMIT ? `, first ${TABLE_ROW_LIMIT} shown; use --format csv for all` : '';
@@ -113,12 +135,13 @@ export function writeResult(
   format: TextFormat,
   result: ResultStream,
   out: Writable,
+  options: WriteOptions = { csvSafe: false },
 ): Promise<number> {
   switch (format) {
     case 'table':
       return writeTable(result, out);
     case 'csv':
-      return writeCsv(result, out);
+      return writeCsv(result, out, options.csvSafe);
     case 'json':
       return writeJson(result, out);
     case 'ndjson':

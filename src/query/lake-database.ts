@@ -19,6 +19,16 @@ import { literalGlob } from '../duckdb/file-path.js';
 import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
 
+/** What one query session may use. */
+export interface QueryLimits {
+  /** DuckDB's memory limit (its size syntax); beyond it, DuckDB spills to the temp directory. */
+  readonly memory: string;
+  /** Room for spilled data in the session's temp directory. */
+  readonly tempSpace: string;
+}
+
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { memory: '2GB', tempSpace: '10GB' };
+
 export class LakeDatabase {
   readonly #instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
@@ -45,7 +55,11 @@ export class LakeDatabase {
   }
 
   /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
-  static async open(lakeDir: string, writableFile?: string): Promise<LakeDatabase> {
+  static async open(
+    lakeDir: string,
+    writableFile?: string,
+    limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+  ): Promise<LakeDatabase> {
     const layout = lakeLayout(lakeDir);
     if (!existsSync(layout.catalogPath)) {
       throw new CtlakeError(
@@ -71,6 +85,8 @@ export class LakeDatabase {
     const connection = await instance.connect();
     const setup = [
       `SET TimeZone = 'UTC'`,
+      `SET memory_limit = ${sqlString(limits.memory)}`,
+      `SET max_temp_directory_size = ${sqlString(limits.tempSpace)}`,
       createEventViewStatement(parts),
       readPackageFile('sql', 'dialect', 'macros.sql'),
       // DuckDB checks a reader's path as written (glob-escaped, file-path.ts) and then each file.

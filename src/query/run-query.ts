@@ -11,12 +11,12 @@ import {
   type DuckDBValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { QueryError, UsageError, errnoReason, firstLine } from '../errors.js';
+import { CtlakeError, QueryError, UsageError, errnoReason, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
 import { writeArrowStream } from './arrow-output.js';
 import { type OutputFormat, writeResult } from './formats.js';
 import { sqlString } from '../schema/transform.js';
-import { LakeDatabase } from './lake-database.js';
+import { LakeDatabase, type QueryLimits } from './lake-database.js';
 import { type NamedQuery, namedQueryValues } from './named-queries.js';
 
 export type QuerySource =
@@ -31,6 +31,51 @@ export interface QueryRequest {
   readonly params: Readonly<Record<string, string>>;
   /** Write the result to this file instead of stdout (required for parquet and arrow). */
   readonly outFile?: string;
+  /** Memory and spill space of the session (DEFAULT_QUERY_LIMITS). */
+  readonly limits?: QueryLimits;
+  /** The query is stopped after this many seconds; 0 for no limit. */
+  readonly timeoutSeconds?: number;
+  /** Aborting stops the query (Ctrl-C); its temp files and lease are removed. */
+  readonly signal?: AbortSignal;
+  /** CSV only: prefix values a spreadsheet would run as formulas with `'` (csv-safe.ts). */
+  readonly csvSafe?: boolean;
+}
+
+/** How long a query may run unless told otherwise: a runaway query ends, a real one fits. */
+export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+
+/**
+ * Interrupts the session's query when the timeout passes or the signal aborts, and says which
+ * stopped it, so the error can name the cause instead of DuckDB's "Interrupted!".
+ */
+function watchQuery(
+  db: LakeDatabase,
+  timeoutSeconds: number,
+  signal?: AbortSignal,
+): { stopped: () => 'timeout' | 'signal' | undefined; dispose: () => void } {
+  let stopped: 'timeout' | 'signal' | undefined;
+  const stop = (why: 'timeout' | 'signal'): void => {
+    stopped ??= why;
+    db.connection.interrupt();
+  };
+  const timer =
+    timeoutSeconds > 0
+      ? setTimeout(() => {
+          stop('timeout');
+        }, timeoutSeconds * 1000)
+      : undefined;
+  const onAbort = (): void => {
+    stop('signal');
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  return {
+    stopped: () => stopped,
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 interface Bound {
@@ -116,48 +161,83 @@ async function queryInto(
   outFile: string | undefined,
 ): Promise<number> {
   const format = request.format;
-  const db = await LakeDatabase.open(request.lakeDir, format === 'parquet' ? outFile : undefined);
+  const db = await LakeDatabase.open(
+    request.lakeDir,
+    format === 'parquet' ? outFile : undefined,
+    request.limits,
+  );
+  const timeoutSeconds = request.timeoutSeconds ?? DEFAULT_QUERY_TIMEOUT_SECONDS;
+  const watch = watchQuery(db, timeoutSeconds, request.signal);
   try {
-    const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
-    const translated = await translateQuery(db.connection, text);
-    const bound =
-      request.source.kind === 'text'
-        ? bindTextParameters(translated.parameters, request.params)
-        : bindNamedParameters(request.source.query, translated.parameters, request.params);
-    const fail = (error: unknown): never => {
-      throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
-    };
-    // One prepared statement: DuckDB refuses to prepare more than one, whatever the text holds.
-    const prepare = async (sql: string): Promise<DuckDBPreparedStatement> => {
-      const statement = await db.connection.prepare(sql).catch(fail);
-      statement.bind(bound.values, bound.types);
-      return statement;
-    };
-    if (format === 'parquet') {
-      // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
-      // The query was checked as one complete SELECT; the line break keeps a trailing comment
-      // from reaching the rest of the COPY.
-      const copy = `COPY (${translated.sql}\n) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
-      const reader = await (await prepare(copy)).runAndReadAll().catch(fail);
-      return Number(reader.getRowsJS()[0]?.[0] ?? 0);
-    }
-    const result = await (await prepare(translated.sql)).stream().catch(fail);
-    if (format === 'arrow') {
-      return await writeArrowStream(
-        result.columnNames(),
-        result.columnTypes(),
-        result.yieldRows(),
-        out,
+    return await runOn(db, request, out, outFile);
+  } catch (error) {
+    const stopped = watch.stopped();
+    if (stopped === 'timeout') {
+      throw new QueryError(
+        'QUERY_FAILED',
+        `the query was stopped after ${String(timeoutSeconds)} s (--timeout; 0 for no limit)`,
+        { cause: error },
       );
     }
-    const rows = await writeResult(
-      format,
-      { columns: result.columnNames(), chunks: result.yieldRows() },
-      out,
-    );
-    await finish(out);
-    return rows;
+    if (stopped === 'signal') {
+      throw new CtlakeError('INTERRUPTED', 'interrupted; the query was stopped', { cause: error });
+    }
+    // DuckDB's errors while the rows stream out (a value that fails to convert mid-way).
+    if (!(error instanceof CtlakeError) && /^[A-Za-z ]+ Error: /.test(firstLine(error))) {
+      throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
+    }
+    throw error;
   } finally {
+    watch.dispose();
     db.close();
   }
+}
+
+async function runOn(
+  db: LakeDatabase,
+  request: QueryRequest,
+  out: Writable,
+  outFile: string | undefined,
+): Promise<number> {
+  const format = request.format;
+  const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
+  const translated = await translateQuery(db.connection, text);
+  const bound =
+    request.source.kind === 'text'
+      ? bindTextParameters(translated.parameters, request.params)
+      : bindNamedParameters(request.source.query, translated.parameters, request.params);
+  const fail = (error: unknown): never => {
+    throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
+  };
+  // One prepared statement: DuckDB refuses to prepare more than one, whatever the text holds.
+  const prepare = async (sql: string): Promise<DuckDBPreparedStatement> => {
+    const statement = await db.connection.prepare(sql).catch(fail);
+    statement.bind(bound.values, bound.types);
+    return statement;
+  };
+  if (format === 'parquet') {
+    // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
+    // The query was checked as one complete SELECT; the line break keeps a trailing comment
+    // from reaching the rest of the COPY.
+    const copy = `COPY (${translated.sql}\n) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
+    const reader = await (await prepare(copy)).runAndReadAll().catch(fail);
+    return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+  }
+  const result = await (await prepare(translated.sql)).stream().catch(fail);
+  if (format === 'arrow') {
+    return await writeArrowStream(
+      result.columnNames(),
+      result.columnTypes(),
+      result.yieldRows(),
+      out,
+    );
+  }
+  const rows = await writeResult(
+    format,
+    { columns: result.columnNames(), chunks: result.yieldRows() },
+    out,
+    { csvSafe: request.csvSafe ?? false },
+  );
+  await finish(out);
+  return rows;
 }

@@ -1,15 +1,9 @@
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
+import { lakeLayout } from '../../src/lake/layout.js';
+import { readPartSet } from '../../src/lake/part-set.js';
 import {
   ctlake,
   finished,
@@ -454,8 +448,10 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
     it('names a lake damaged by hand on one line', async () => {
       const damaged = path.join(dir, 'damaged-lake');
       cpSync(lake, damaged, { recursive: true });
-      mkdirSync(path.join(damaged, 'events', 'stray=1'));
-      writeFileSync(path.join(damaged, 'events', 'stray=1', 'x.parquet'), '');
+      // The first part of the published set, cut to nothing.
+      const [first] = readPartSet(lakeLayout(damaged));
+      if (first === undefined) throw new Error('the lake has no parts');
+      writeFileSync(first, '');
       const result = await ctlake(['query', '--lake', damaged, 'SELECT count(*) FROM cloudtrail']);
       expect(result.code).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);

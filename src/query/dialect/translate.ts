@@ -41,6 +41,13 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
   'json_tree',
 ]);
 
+/**
+ * Scalar functions a query may not call. json_serialize_plan binds the SQL text it is given,
+ * and binding runs the table functions inside it (read_csv, …): only DuckDB's external-access
+ * setting would stop it reading files, and the sandbox does not rest on one setting.
+ */
+const REFUSED_FUNCTIONS = new Set(['json_serialize_plan', 'json_execute_serialized_sql']);
+
 /** Parsed AST; numbers stay lossless (LosslessNumber): query locations are uint64 sentinels. */
 type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
 
@@ -173,6 +180,13 @@ function walkTree(node: Json, scope: ReadonlySet<string>, walk: Walk): void {
     if (!walk.parameters.has(name)) {
       refuse(`parameter $${name}: write a parameter as \${name} and give it with --param`);
     }
+  }
+  if (
+    (node['class'] === 'FUNCTION' || node['class'] === 'WINDOW') &&
+    typeof node['function_name'] === 'string' &&
+    REFUSED_FUNCTIONS.has(node['function_name'].toLowerCase())
+  ) {
+    refuse(`${node['function_name']}() binds SQL of its own and cannot run in a query`);
   }
   // Aggregates used as window functions are WINDOW nodes with the same function_name.
   if (
