@@ -25,7 +25,7 @@ import { translateQuery } from '../src/query/dialect/translate.js';
 import { LakeDatabase } from '../src/query/lake-database.js';
 import { loadNamedQueries, namedQueryValues } from '../src/query/named-queries.js';
 import { RECORD_FIELDS } from '../src/schema/event-schema.js';
-import { quoteIdent, sqlString } from '../src/schema/transform.js';
+import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from './svg-chart.js';
@@ -152,14 +152,14 @@ function explicitRecordsType(): string {
           : f.type.kind === 'timestamp'
             ? 'TIMESTAMP'
             : 'JSON';
-    return `${quoteIdent(f.name)} ${type}`;
+    return `${quotedIdentifier(f.name)} ${type}`;
   });
   return `STRUCT(${fields.join(', ')})[]`;
 }
 
 function logGlobs(dir: string): string {
   const glob = (folder: string): string =>
-    sqlString(path.join(dir, 'AWSLogs', '**', folder, '*', '*', '*', '*', '*.json.gz'));
+    quotedString(path.join(dir, 'AWSLogs', '**', folder, '*', '*', '*', '*', '*.json.gz'));
   return `[${glob('CloudTrail')}, ${glob('CloudTrail-Insight')}]`;
 }
 
@@ -323,9 +323,9 @@ async function inListLatency(lake: string): Promise<InListLatency> {
         `SELECT count(*) AS n FROM cloudtrail ${where}`,
       );
       duckdbMs.push(performance.now() - started);
-      const [a, b] = [ours.getRowsJS()[0]?.[0], theirs.getRowsJS()[0]?.[0]];
+      const [a, b] = [Number(ours.getRowsJS()[0]?.[0]), Number(theirs.getRowsJS()[0]?.[0])];
       if (a !== b) throw new Error(`IN list: ctlake counted ${String(a)}, DuckDB ${String(b)}`);
-      rows = Number(a);
+      rows = a;
     }
   } finally {
     db.close();
@@ -517,8 +517,8 @@ async function main(): Promise<void> {
     },
   ];
   const baselineSql = [
-    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
-    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, columns = {'Records': ${sqlString(explicitRecordsType())}})) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, columns = {'Records': ${quotedString(explicitRecordsType())}})) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
   ];
   for (const [i, row] of baselines.entries()) {
     for (let r = 0; r < runs; r++) {

@@ -4,14 +4,22 @@
  * codes to exit statuses and prints the message alone, never a stack trace.
  */
 export type CtlakeErrorCode =
+  /** A flag, argument or parameter is wrong (exit status 2). */
   | 'USAGE'
-  | 'BAD_OBJECT'
+  /** A source (a bucket, a prefix) cannot be listed at all. */
   | 'SOURCE_UNREACHABLE'
+  /** Another ctlake process writes to the lake. */
   | 'LAKE_BUSY'
+  /** The lake is missing, damaged, or not a lake. */
   | 'LAKE_INVALID'
+  /** The machine failed, not the input: a full disk, no file handles, an unwritable scratch. */
+  | 'MACHINE_FAULT'
   | 'QUERY_REFUSED'
   | 'QUERY_FAILED'
+  /** A named query file (the pack's, or a user's) is not well formed. */
+  | 'NAMED_QUERY_INVALID'
   | 'OUT_OF_MEMORY'
+  /** Ctrl-C or SIGTERM stopped the work (exit status 130). */
   | 'INTERRUPTED';
 
 export class CtlakeError extends Error {
@@ -32,18 +40,6 @@ export class UsageError extends CtlakeError {
   }
 }
 
-/** One source object could not be read as a CloudTrail log; the rest of the run goes on. */
-export class BadObjectError extends CtlakeError {
-  override readonly name = 'BadObjectError';
-  readonly object: string;
-  readonly reason: string;
-  constructor(object: string, reason: string, options?: { cause?: unknown }) {
-    super('BAD_OBJECT', `${object}: ${reason}`, options);
-    this.object = object;
-    this.reason = reason;
-  }
-}
-
 /** Another ctlake process holds the lake's catalog for writing. */
 export class LakeBusyError extends CtlakeError {
   override readonly name = 'LakeBusyError';
@@ -59,11 +55,6 @@ export class LakeBusyError extends CtlakeError {
 /** A user query was refused by the sandbox or failed in DuckDB. */
 export class QueryError extends CtlakeError {
   override readonly name = 'QueryError';
-}
-
-/** DuckDB's error when a statement needs more than its memory limit. */
-export function isOutOfMemory(error: unknown): boolean {
-  return firstLine(error).startsWith('Out of Memory Error');
 }
 
 /**

@@ -1,286 +1,25 @@
 /**
- * The `ctlake` command line. Thin: it parses flags, calls the library and prints. Every error a
- * user can cause ends as one line on stderr and an exit status, never a stack trace.
+ * The `ctlake` command line. Thin: it declares the flags, and each command's module parses its
+ * flags into a library call and prints the result. Command modules are loaded only when their
+ * command runs, so `ctlake --help` loads neither DuckDB nor the worker pool. Every error a user
+ * can cause ends as one line on stderr and an exit status, never a stack trace.
  */
 import os from 'node:os';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CtlakeError, UsageError } from '../errors.js';
-import { DEFAULT_WORKER_MEMORY, ingest } from '../ingest/ingest.js';
-import { compactLake, DEFAULT_COMPACT_MEMORY } from '../lake/compact.js';
-import { DEFAULT_LAKE_DIR, lakeLayout } from '../lake/layout.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../query/formats.js';
-import { findNamedQuery, loadNamedQueries } from '../query/named-queries.js';
-import { DEFAULT_QUERY_LIMITS } from '../query/lake-database.js';
-import { DEFAULT_QUERY_TIMEOUT_SECONDS, type QuerySource, runQuery } from '../query/run-query.js';
-import { LocalSource } from '../source/local.js';
-import { parseObjectFilter } from '../source/object-filter.js';
-import { isS3Uri, type S3Settings } from '../source/s3-settings.js';
-import type { TrailSource } from '../source/trail-source.js';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  DEFAULT_COMPACT_MEMORY,
+  DEFAULT_LAKE_DIR,
+  DEFAULT_QUERY_LIMITS,
+  DEFAULT_QUERY_TIMEOUT_SECONDS,
+  DEFAULT_WORKER_MEMORY,
+  OUTPUT_FORMATS,
+} from '../defaults.js';
+import { CtlakeError } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
-import { IngestProgressBar, summaryLine } from './progress.js';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-
-/**
- * One line on stderr, `ctlake: ` first. The text may hold file names, S3 keys and messages taken
- * from the input: they are shown inert (terminal-safe.ts), so no name can clear the screen or
- * forge a line of its own.
- */
-function say(text: string): void {
-  process.stderr.write(`ctlake: ${terminalSafe(text)}\n`);
-}
-
-const EXIT_OK = 0;
-const EXIT_INPUT_FAILED = 1;
-const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
-
-/** More threads than this only queue for the cores and multiply the memory. */
-const MAX_WORKERS = 256;
-
-function workerCount(value: string): number {
-  const n = positiveInt(value);
-  if (n > MAX_WORKERS) throw new InvalidArgumentError(`expected at most ${String(MAX_WORKERS)}`);
-  return n;
-}
-
-const UNIT_BYTES: Record<string, number> = {
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  KIB: 2 ** 10,
-  MIB: 2 ** 20,
-  GIB: 2 ** 30,
-};
-
-/** Below this DuckDB cannot even hold a record batch: every object would fail. */
-const MIN_MEMORY_BYTES = 16e6;
-
-function memorySize(value: string): string {
-  const match = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/i.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('expected a size such as 256MB or 1GB');
-  const unit = (match[2] ?? '').toUpperCase();
-  if (Number(match[1]) * (UNIT_BYTES[unit] ?? 0) < MIN_MEMORY_BYTES) {
-    throw new InvalidArgumentError('expected at least 16MB');
-  }
-  return `${match[1] ?? ''}${unit.replace('IB', 'iB')}`;
-}
-
-interface IngestFlags {
-  lake: string;
-  workers: number;
-  workerMemory: string;
-  quiet?: boolean;
-  since?: string;
-  until?: string;
-  account: string[];
-  region: string[];
-  profile?: string;
-  endpointUrl?: string;
-  s3Region?: string;
-  pathStyle?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((v) => v !== '')];
-}
-
-async function sourcesFrom(
-  specs: string[],
-  flags: IngestFlags,
-): Promise<{ sources: TrailSource[]; s3: S3Settings }> {
-  const s3: S3Settings = {
-    forcePathStyle: flags.pathStyle ?? flags.endpointUrl !== undefined,
-    ...(flags.s3Region ? { region: flags.s3Region } : {}),
-    ...(flags.profile ? { profile: flags.profile } : {}),
-    ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
-  };
-  const filter = parseObjectFilter(flags);
-  // The AWS SDK is loaded only for an s3:// source (~100 ms at start-up otherwise).
-  const s3Source = specs.some(isS3Uri) ? (await import('../source/s3.js')).S3Source : undefined;
-  const sources = specs.map((spec): TrailSource =>
-    s3Source && isS3Uri(spec) ? s3Source.fromUri(spec, s3, filter) : new LocalSource(spec),
-  );
-  return { sources, s3 };
-}
-
-/** Ctrl-C and SIGTERM abort `controller` (once, with `message`) until `dispose` is called. */
-function onInterrupt(message: string): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const handler = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      // A second Ctrl-C: the user will not wait. Committed work is safe and the rest is redone
-      // by the next run, as after kill -9. The default action of the signal ends the process at
-      // once (status 130 for SIGINT); process.exit would first tear down worker threads still
-      // inside DuckDB, which aborts with a native stack.
-      say('interrupted again, exiting now');
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      process.kill(process.pid, signal);
-      return;
-    }
-    process.stderr.write('\n');
-    say(`interrupted, ${message}`);
-    controller.abort();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}
-
-async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
-  const interrupt = onInterrupt('stopping workers and committing what is done…');
-  const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
-  try {
-    const { sources: trailSources, s3 } = await sourcesFrom(sources, flags);
-    const run = ingest({
-      sources: trailSources,
-      s3,
-      filter: parseObjectFilter(flags),
-      lakeDir: flags.lake,
-      workers: flags.workers,
-      workerMemoryLimit: flags.workerMemory,
-      signal: interrupt.signal,
-      onPlanned: (plan) => bar?.start(plan.todo),
-      onProgress: (p) => bar?.update(p),
-      onObjectError: (uri, reason) => {
-        bar?.stop();
-        say(`${uri}: ${reason}`);
-      },
-      onListingProblem: ({ place, reason }) => {
-        say(`${place}: ${reason}`);
-      },
-    });
-    const summary = await run.catch((error: unknown) => {
-      // Interrupted while the sources were still being listed: nothing was started.
-      if (interrupt.signal.aborted && error instanceof Error && error.name === 'AbortError') {
-        return undefined;
-      }
-      throw error;
-    });
-    if (summary === undefined) return EXIT_INTERRUPTED;
-    bar?.stop();
-    // maxRSS covers the worker threads too: they live in this process.
-    process.stderr.write(summaryLine(summary, process.resourceUsage().maxRSS * 1024) + '\n');
-    if (summary.interrupted) return EXIT_INTERRUPTED;
-    return summary.errors > 0 ? EXIT_INPUT_FAILED : EXIT_OK;
-  } finally {
-    bar?.stop();
-    interrupt.dispose();
-  }
-}
-
-async function compactCommand(flags: { lake: string; memory: string }): Promise<number> {
-  const layout = lakeLayout(flags.lake);
-  if (!existsSync(layout.catalogPath))
-    throw new UsageError(`no lake at ${layout.root} (ctlake ingest creates one)`);
-  const interrupt = onInterrupt('finishing the day being written…');
-  const started = performance.now();
-  try {
-    const summary = await compactLake({
-      lakeDir: flags.lake,
-      memoryLimit: flags.memory,
-      signal: interrupt.signal,
-    });
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(
-      summary.days === 0 && !summary.interrupted
-        ? `compact: nothing to do, every day of ${layout.root} is one compacted part\n`
-        : `compacted: ${String(summary.days)} days, ${String(summary.partsBefore)} parts → ${String(summary.days)}, ${String(summary.rows)} events, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
-    );
-    return summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
-  } finally {
-    interrupt.dispose();
-  }
-}
-
-interface QueryFlags {
-  lake: string;
-  format: OutputFormat;
-  file?: string;
-  name?: string;
-  out?: string;
-  param: Record<string, string>;
-  timeout: number;
-  memory: string;
-  csvSafe?: boolean;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || value.trim() === '') {
-    throw new InvalidArgumentError('expected a number of seconds (0 for no limit)');
-  }
-  return n;
-}
-
-function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('expected name=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
-
-async function queryCommand(sqlArg: string | undefined, flags: QueryFlags): Promise<number> {
-  const given = [sqlArg, flags.file, flags.name].filter((x) => x !== undefined).length;
-  if (given !== 1)
-    throw new UsageError('give the query as SQL text, with --file, or with --name (exactly one)');
-  let source: QuerySource;
-  if (flags.name !== undefined) source = { kind: 'named', query: findNamedQuery(flags.name) };
-  else if (flags.file !== undefined) {
-    const file = flags.file;
-    const sql = await readFile(file, 'utf8').catch((error: unknown) => {
-      throw new UsageError(`cannot read --file ${file}: ${(error as Error).message}`);
-    });
-    source = { kind: 'text', sql };
-  } else source = { kind: 'text', sql: sqlArg ?? '' };
-  if (flags.csvSafe === true && flags.format !== 'csv') {
-    throw new UsageError('--csv-safe applies to --format csv only');
-  }
-  const interrupt = onInterrupt('stopping the query…');
-  try {
-    await runQuery(
-      {
-        lakeDir: flags.lake,
-        source,
-        format: flags.format,
-        params: flags.param,
-        ...(flags.out === undefined ? {} : { outFile: flags.out }),
-        limits: { ...DEFAULT_QUERY_LIMITS, memory: flags.memory },
-        timeoutSeconds: flags.timeout,
-        signal: interrupt.signal,
-        csvSafe: flags.csvSafe ?? false,
-      },
-      process.stdout,
-    );
-  } finally {
-    interrupt.dispose();
-  }
-  return EXIT_OK;
-}
-
-function queriesCommand(): number {
-  for (const q of loadNamedQueries()) {
-    const params = q.parameters.map(
-      (p) => `${p.name}${p.defaultValue === undefined ? '' : `=${p.defaultValue}`}`,
-    );
-    process.stdout.write(
-      `${q.name}${params.length > 0 ? ` [${params.join(', ')}]` : ''}\n  ${q.title}: ${q.description}\n`,
-    );
-  }
-  return EXIT_OK;
-}
+import type { IngestFlags } from './commands/ingest.js';
+import type { QueryFlags } from './commands/query.js';
+import { collect, collectParam, memorySize, seconds, workerCount } from './options.js';
+import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say } from './terminal.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('ctlake')
@@ -301,9 +40,9 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('ingest')
     .description(
-      'read CloudTrail log files (.json.gz / .json) from directories, files or globs into the lake',
+      'read CloudTrail log files (.json.gz / .json) from directories, files, globs or s3:// prefixes into the lake',
     )
-    .argument('<source...>', 'directories (searched recursively), files or glob patterns')
+    .argument('<source...>', 'directories (searched recursively), files, glob patterns, s3:// URIs')
     .addOption(lakeOption())
     .addOption(
       new Option('--workers <n>', 'worker threads')
@@ -347,6 +86,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--path-style', 'path-style S3 addressing (bucket in the path, not the host name)')
     .action(async (sources: string[], flags: IngestFlags) => {
+      const { ingestCommand } = await import('./commands/ingest.js');
       setExit(await ingestCommand(sources, flags));
     });
 
@@ -384,6 +124,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       "with --format csv: write values a spreadsheet would run as formulas with a leading '",
     )
     .action(async (sql: string | undefined, flags: QueryFlags) => {
+      const { queryCommand } = await import('./commands/query.js');
       setExit(await queryCommand(sql, flags));
     });
 
@@ -399,26 +140,29 @@ function buildProgram(setExit: (code: number) => void): Command {
         .default(DEFAULT_COMPACT_MEMORY),
     )
     .action(async (flags: { lake: string; memory: string }) => {
+      const { compactCommand } = await import('./commands/compact.js');
       setExit(await compactCommand(flags));
     });
 
   program
     .command('queries')
     .description('list the named queries (run one with ctlake query --name NAME)')
-    .action(() => {
+    .action(async () => {
+      const { queriesCommand } = await import('./commands/query.js');
       setExit(queriesCommand());
     });
 
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line `argv` (as process.argv) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram((c) => {
     code = c;
   });
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync([...argv]);
     return code;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -436,15 +180,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// ctlake pins the AWS SDK version and documents the Node versions it supports (README); the
-// SDK's own notice about its future releases would only add noise to every run.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
-
-// A reader that stops early (`ctlake query … | head`) is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-  say(`cannot write the output: ${error.code ?? error.message}`);
-  process.exit(EXIT_INPUT_FAILED);
-});
-
-process.exitCode = await main(process.argv);
+/**
+ * The process around `main`: a reader that stops early (`ctlake query … | head`) is not an error,
+ * and a write error on stdout is one line. Called by `bin/ctlake.js` only.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+    say(`cannot write the output: ${error.code ?? error.message}`);
+    process.exit(EXIT_INPUT_FAILED);
+  });
+  return main(argv);
+}

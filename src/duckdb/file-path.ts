@@ -6,7 +6,7 @@
  * class (`[[]`, `[*]`, `[?]`), which DuckDB's glob matches literally.
  */
 import { UsageError } from '../errors.js';
-import { sqlString } from '../schema/transform.js';
+import { quotedString } from './sql-text.js';
 
 const GLOB_CHARACTER = /[[*?]/;
 const GLOB_CHARACTERS = /[[*?]/g;
@@ -27,7 +27,7 @@ export function literalGlob(path: string): string {
 
 /** SQL string literal of `path` for a DuckDB file reader: it reads that file and only that one. */
 export function readerPath(path: string): string {
-  return sqlString(literalGlob(path));
+  return quotedString(literalGlob(path));
 }
 
 /** SQL list literal of several files for one reader. */

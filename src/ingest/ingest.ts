@@ -3,6 +3,7 @@
  * commit each finished batch. The main thread only plans, commits and reports progress.
  */
 import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   Catalog,
@@ -10,9 +11,17 @@ import {
   type CommittedPart,
   type FailedObject,
 } from '../lake/catalog.js';
+import { DEFAULT_LAKE_DIR, DEFAULT_WORKER_MEMORY } from '../defaults.js';
 import { type LakeLayout, lakeLayout } from '../lake/layout.js';
-import { CtlakeError, firstLine, isOutOfMemory, machineFault } from '../errors.js';
-import { matchesFilter, type ObjectFilter } from '../source/object-filter.js';
+import { isOutOfMemory } from '../duckdb/errors.js';
+import { CtlakeError, UsageError, firstLine, machineFault } from '../errors.js';
+import {
+  matchesFilter,
+  type ObjectFilter,
+  type ObjectSelection,
+  parseObjectFilter,
+} from '../source/object-filter.js';
+import { type S3Options, openSources, s3Settings } from '../source/open-sources.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { ListingProblem, TrailSource } from '../source/trail-source.js';
@@ -21,13 +30,6 @@ import { IngestPool } from './pool.js';
 import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
 import { defaultScratchBase, makeScratchRoot } from './scratch-root.js';
 import type { IngestTask, TaskResult } from './task.js';
-
-/**
- * DuckDB's memory limit per worker. DuckDB fills what it is allowed (read buffers, caches), so
- * the limit sets the worker's footprint; 256 MB loses nothing in speed against 512 MB here and,
- * with row groups capped in bytes, ingests a 190 MB object.
- */
-export const DEFAULT_WORKER_MEMORY = '256MB';
 
 export interface IngestProgress {
   readonly objectsDone: number;
@@ -40,13 +42,19 @@ export interface IngestProgress {
 }
 
 export interface IngestOptions {
-  readonly sources: readonly TrailSource[];
-  /** Which objects to read, by key (account, region, delivery day). */
-  readonly filter?: ObjectFilter;
-  /** How workers reach S3 when a source is there. */
-  readonly s3?: S3Settings;
-  readonly lakeDir: string;
-  readonly workers: number;
+  /**
+   * Where the logs are: directories (searched recursively), files, glob patterns and
+   * `s3://bucket[/prefix]` URIs, as the CLI takes them, or sources of one's own.
+   */
+  readonly sources: readonly (string | TrailSource)[];
+  /** Which objects to read, by key: delivery days, accounts, regions. */
+  readonly select?: ObjectSelection;
+  /** How to reach S3 when a source is there (credentials come from the standard AWS chain). */
+  readonly s3?: S3Options;
+  /** The lake directory (default `ctlake-lake`); created when missing. */
+  readonly lakeDir?: string;
+  /** Worker threads (default: one per core). */
+  readonly workers?: number;
   readonly signal?: AbortSignal;
   readonly batchLimits?: BatchLimits;
   /** DuckDB memory limit per worker (DuckDB's size syntax, e.g. `256MB`). */
@@ -75,9 +83,35 @@ export interface IngestSummary extends IngestProgress {
   readonly interrupted: boolean;
 }
 
+/** The options with the sources opened, the selection parsed and the defaults filled in. */
+interface ResolvedOptions extends Omit<IngestOptions, 'sources' | 's3'> {
+  readonly sources: readonly TrailSource[];
+  readonly filter: ObjectFilter;
+  readonly s3: S3Settings;
+  readonly lakeDir: string;
+  readonly workers: number;
+}
+
+async function resolve(options: IngestOptions): Promise<ResolvedOptions> {
+  const filter = parseObjectFilter(options.select ?? {});
+  const s3 = s3Settings(options.s3);
+  const workers = options.workers ?? os.availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new UsageError(`workers: expected a whole number ≥ 1, got ${String(workers)}`);
+  }
+  return {
+    ...options,
+    sources: await openSources(options.sources, s3, filter),
+    filter,
+    s3,
+    lakeDir: options.lakeDir ?? DEFAULT_LAKE_DIR,
+    workers,
+  };
+}
+
 /** Every listed object that passes the filter, and how many folders could not be listed. */
 async function listAll(
-  options: IngestOptions,
+  options: ResolvedOptions,
 ): Promise<{ objects: TrailObject[]; unreadable: number }> {
   const objects: TrailObject[] = [];
   let unreadable = 0;
@@ -87,14 +121,21 @@ async function listAll(
   };
   for (const source of options.sources) {
     for await (const object of source.list(options.signal, onProblem)) {
-      if (matchesFilter(object.key, options.filter ?? {})) objects.push(object);
+      if (matchesFilter(object.key, options.filter)) objects.push(object);
     }
   }
   return { objects, unreadable };
 }
 
-export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+/**
+ * Reads the sources into the lake: lists them, plans against the catalog (objects already in the
+ * lake at the same version are skipped), runs the batches on a worker pool and commits each.
+ * Objects that cannot be read are reported through `onObjectError` and counted in the summary;
+ * the run goes on. Throws CtlakeError for usage mistakes, a busy or damaged lake, a machine fault.
+ */
+export async function ingest(ingestOptions: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
+  const options = await resolve(ingestOptions);
   const layout = lakeLayout(options.lakeDir);
   // The workers start (a thread each, loading DuckDB: a few hundred ms) while the sources are
   // listed and the catalog opened.
@@ -107,7 +148,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 }
 
 async function listAndRun(
-  options: IngestOptions,
+  options: ResolvedOptions,
   layout: LakeLayout,
   pool: IngestPool,
   started: number,
@@ -172,7 +213,7 @@ type MutableProgress = { -readonly [K in keyof IngestProgress]: IngestProgress[K
 };
 
 async function runBatches(
-  options: IngestOptions,
+  options: ResolvedOptions,
   pool: IngestPool,
   catalog: Catalog,
   runId: number,
@@ -212,7 +253,7 @@ async function runBatches(
         abortFlag,
         memoryLimit: options.workerMemoryLimit ?? DEFAULT_WORKER_MEMORY,
         partPrefix: `part-r${runId}-t${taskId}`,
-        ...(options.s3 ? { s3: options.s3 } : {}),
+        s3: options.s3,
         scratchLimits: options.scratchLimits ?? DEFAULT_SCRATCH_LIMITS,
       };
       const running = pool
@@ -221,7 +262,7 @@ async function runBatches(
           const fault = machineFault(error);
           if (fault === undefined) return failedTask(task, error);
           commitError ??= new CtlakeError(
-            'LAKE_INVALID',
+            'MACHINE_FAULT',
             `ingest stopped: ${fault} (scratch files in ${scratchRoot}, lake in ${layout.root}; CTLAKE_SCRATCH_DIR moves the scratch)`,
             { cause: error },
           );

@@ -4,13 +4,14 @@
  * spliced into this SQL.
  */
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
-import {
-  quoteIdent,
-  recordProjection,
-  recordTransformSpec,
-  sqlString,
-} from '../schema/transform.js';
 import { readerPath } from '../duckdb/file-path.js';
+import {
+  DEFAULT_PARQUET_OPTIONS,
+  type ParquetOptions,
+  parquetCopyOptions,
+} from '../duckdb/parquet.js';
+import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
+import { recordProjection, recordTransformSpec } from '../schema/transform.js';
 import { FIELD_SEPARATOR, MAX_PREFIX_BYTES } from './scratch-file.js';
 
 /**
@@ -36,8 +37,8 @@ const PARTITION_FLUSH_ROWS = 4096;
 export function workerSetupStatements(memoryLimit: string, tempDir: string): string[] {
   return [
     `SET threads = 1`,
-    `SET memory_limit = ${sqlString(memoryLimit)}`,
-    `SET temp_directory = ${sqlString(tempDir)}`,
+    `SET memory_limit = ${quotedString(memoryLimit)}`,
+    `SET temp_directory = ${quotedString(tempDir)}`,
     // Timestamp strings without an offset are UTC in CloudTrail; the cast must not apply local time.
     `SET TimeZone = 'UTC'`,
     // Rows of a part need no particular order; not preserving it lets COPY stream instead of
@@ -54,7 +55,7 @@ const MAX_LINE_BYTES = MAX_RECORD_BYTES + MAX_PREFIX_BYTES;
 function readScratch(file: string): string {
   return `read_csv(${readerPath(file)},
       columns = {'object_index': 'INTEGER', 'checksum': 'VARCHAR', 'record_index': 'INTEGER', 'json': 'VARCHAR'},
-      delim = ${sqlString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
+      delim = ${quotedString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
       new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`;
 }
 
@@ -76,7 +77,7 @@ function scratchRows(file: string, onlyObject?: number): string {
 export function eventRowsSelect(file: string, onlyObject?: number): string {
   const { inner, outer } = recordProjection('r', 'json');
   return `SELECT ${outer.join(', ')}, "eventJson", "eventJsonChecksum", "sourceObject", "recordIndex",
-  strftime("eventTime", '%Y-%m-%d') AS ${quoteIdent(PARTITION_COLUMN)}
+  strftime("eventTime", '%Y-%m-%d') AS ${quotedIdentifier(PARTITION_COLUMN)}
 FROM (
   SELECT
   ${inner.join(',\n  ')},
@@ -85,52 +86,10 @@ FROM (
   uri AS "sourceObject",
   record_index AS "recordIndex"
   FROM (
-    SELECT *, json_transform(json, ${sqlString(recordTransformSpec())}) AS r
+    SELECT *, json_transform(json, ${quotedString(recordTransformSpec())}) AS r
     FROM (${scratchRows(file, onlyObject)})
   )
 )`;
-}
-
-export interface ParquetOptions {
-  readonly compression: 'zstd' | 'snappy' | 'lz4' | 'uncompressed';
-  /** zstd level: 1 writes about 15% faster than DuckDB's default 3 and, on CloudTrail, no larger. */
-  readonly compressionLevel?: number;
-  /**
-   * DuckDB's STRING_DICTIONARY_PAGE_SIZE_LIMIT. Dictionary pages pay off for repetitive columns
-   * (eventSource, sourceObject) but DuckDB's attempt on the large eventJson text costs more time
-   * than zstd saves; a limit of 1 skips dictionaries for every string column.
-   */
-  readonly stringDictionaryPageSizeLimit?: number;
-  /**
-   * DuckDB's ROW_GROUP_SIZE_BYTES: a row group is closed once its data reaches this size. The
-   * writer buffers a whole row group, so without it one large object (a 190 MB burst file makes a
-   * 120k-row group) needs hundreds of MB and fails the worker's memory limit.
-   */
-  readonly rowGroupBytes?: string;
-}
-
-/** The lake's codec, for every Parquet file ctlake writes. */
-export const LAKE_PARQUET_CODEC: ParquetOptions = { compression: 'zstd', compressionLevel: 1 };
-
-export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
-  ...LAKE_PARQUET_CODEC,
-  rowGroupBytes: '16MB',
-};
-
-/** The COPY options for `options`, from FORMAT on. */
-export function parquetCopyOptions(options: ParquetOptions): string {
-  return (
-    `FORMAT parquet, COMPRESSION ${options.compression}` +
-    (options.compressionLevel === undefined
-      ? ''
-      : `, COMPRESSION_LEVEL ${options.compressionLevel}`) +
-    (options.stringDictionaryPageSizeLimit === undefined
-      ? ''
-      : `, STRING_DICTIONARY_PAGE_SIZE_LIMIT ${options.stringDictionaryPageSizeLimit}`) +
-    (options.rowGroupBytes === undefined
-      ? ''
-      : `, ROW_GROUP_SIZE_BYTES ${sqlString(options.rowGroupBytes)}`)
-  );
 }
 
 /**
@@ -144,9 +103,9 @@ export function copyRelationToParts(
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
   intoExistingDir = false,
 ): string {
-  return `COPY ${relation} TO ${sqlString(outDir)} (
-  ${parquetCopyOptions(options)}, PARTITION_BY (${quoteIdent(PARTITION_COLUMN)}),
-  FILENAME_PATTERN ${sqlString(`${partPrefix}-{i}`)}${intoExistingDir ? ', OVERWRITE_OR_IGNORE true' : ''})`;
+  return `COPY ${relation} TO ${quotedString(outDir)} (
+  ${parquetCopyOptions(options)}, PARTITION_BY (${quotedIdentifier(PARTITION_COLUMN)}),
+  FILENAME_PATTERN ${quotedString(`${partPrefix}-{i}`)}${intoExistingDir ? ', OVERWRITE_OR_IGNORE true' : ''})`;
 }
 
 /** The message of the error the one-day COPY raises on a row of another day. */
@@ -158,15 +117,15 @@ const OTHER_DAY_ERROR = 'ctlake: the batch has events of another day';
  * Every row's day is checked: the statement fails on the first row of another day.
  */
 export function copyOneDayToPartStatement(file: string, outFile: string, day: string): string {
-  const column = quoteIdent(PARTITION_COLUMN);
+  const column = quotedIdentifier(PARTITION_COLUMN);
   return `COPY (SELECT * EXCLUDE (${column}) FROM (${eventRowsSelect(file)})
-  WHERE CASE WHEN ${column} = ${sqlString(day)} THEN true ELSE error(${sqlString(OTHER_DAY_ERROR)}) END)
-TO ${sqlString(outFile)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)})`;
+  WHERE CASE WHEN ${column} = ${quotedString(day)} THEN true ELSE error(${quotedString(OTHER_DAY_ERROR)}) END)
+TO ${quotedString(outFile)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)})`;
 }
 
 /** The days (partition values) the scratch file's events fall on; NULL for events without a time. */
 export function distinctDaysStatement(file: string): string {
-  return `SELECT DISTINCT ${quoteIdent(PARTITION_COLUMN)} AS day FROM (${eventRowsSelect(file)}) ORDER BY day`;
+  return `SELECT DISTINCT ${quotedIdentifier(PARTITION_COLUMN)} AS day FROM (${eventRowsSelect(file)}) ORDER BY day`;
 }
 
 /** COPY of the scratch file's events on the given days only (`null` = events without a time). */
@@ -176,10 +135,10 @@ export function copyDaysToPartsStatement(
   partPrefix: string,
   days: readonly (string | null)[],
 ): string {
-  const column = quoteIdent(PARTITION_COLUMN);
+  const column = quotedIdentifier(PARTITION_COLUMN);
   const dated = days.filter((d): d is string => d !== null);
   const conditions = [
-    ...(dated.length > 0 ? [`${column} IN (${dated.map(sqlString).join(', ')})`] : []),
+    ...(dated.length > 0 ? [`${column} IN (${dated.map(quotedString).join(', ')})`] : []),
     ...(days.includes(null) ? [`${column} IS NULL`] : []),
   ];
   return copyRelationToParts(

@@ -71,7 +71,7 @@ export async function makeScratchRoot(base: string): Promise<string> {
   }
   return mkdtemp(path.join(base, `ctlake-${String(process.pid)}-`)).catch((error: unknown) => {
     throw new CtlakeError(
-      'LAKE_INVALID',
+      'MACHINE_FAULT',
       `cannot make a scratch directory in ${base}: ${errnoReason(error)} (set CTLAKE_SCRATCH_DIR to another)`,
       { cause: error },
     );

@@ -12,7 +12,8 @@ import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { readerPaths } from '../duckdb/file-path.js';
-import { firstLine, isOutOfMemory, machineFault } from '../errors.js';
+import { duckdbReason, isOutOfMemory, jsonErrorDetail } from '../duckdb/errors.js';
+import { firstLine, machineFault } from '../errors.js';
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
 import type { BatchDay } from './batch-day.js';
 import {
@@ -66,23 +67,11 @@ function isLive(outcomes: Outcomes, index: number): boolean {
   return outcomes.get(index)?.error === undefined;
 }
 
-function stripDuckDBPrefix(message: string): string {
-  return message.replace(/^[A-Za-z ]+ Error: /, '').replace(/\s+Input: .*$/, '');
-}
-
-/** DuckDB's "Malformed JSON at byte 14 of input: invalid literal." → "invalid literal at byte 14". */
-function jsonErrorDetail(message: string): string {
-  const stripped = stripDuckDBPrefix(message);
-  const match = /^Malformed JSON at byte (\d+) of input: (.*?)\.?$/.exec(stripped);
-  return match ? `${match[2] ?? ''} at byte ${match[1] ?? ''}` : stripped;
-}
-
 /** Why DuckDB could not write one object, found alone in its group. */
-function duckdbReason(error: unknown, memoryLimit: string): string {
-  const line = firstLine(error);
+function aloneReason(error: unknown, memoryLimit: string): string {
   return isOutOfMemory(error)
-    ? `needs more memory than the worker's limit of ${memoryLimit} (raise --worker-memory): ${line}`
-    : `DuckDB cannot read it: ${stripDuckDBPrefix(line)}`;
+    ? `needs more memory than the worker's limit of ${memoryLimit} (raise --worker-memory): ${firstLine(error)}`
+    : `DuckDB cannot read it: ${duckdbReason(error)}`;
 }
 
 /** Where one COPY stages its parts, and the prefix of their names (unique in the lake). */
@@ -116,7 +105,7 @@ async function isolateBadObjects(
     try {
       await connection.run(parseRecordStatement(file, index, record));
     } catch (error) {
-      detail = jsonErrorDetail(firstLine(error));
+      detail = jsonErrorDetail(error);
     }
     await reject(index, `record ${record} is not valid JSON (${detail})`);
     found++;
@@ -127,7 +116,7 @@ async function isolateBadObjects(
     try {
       await connection.run(validateObjectStatement(file, index));
     } catch (error) {
-      await reject(index, stripDuckDBPrefix(firstLine(error)));
+      await reject(index, duckdbReason(error));
       found++;
     }
   }
@@ -351,7 +340,7 @@ async function writeGroup(
     const [first] = live;
     if (live.length <= 1) {
       if (first !== undefined)
-        outcomes.set(first, refused(first, duckdbReason(error, task.memoryLimit)));
+        outcomes.set(first, refused(first, aloneReason(error, task.memoryLimit)));
       return [];
     }
     const half = Math.ceil(live.length / 2);

@@ -14,11 +14,19 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { CtlakeError, LakeBusyError, UsageError, errnoReason, firstLine } from '../errors.js';
-import { sqlString } from '../schema/transform.js';
+import {
+  CtlakeError,
+  LakeBusyError,
+  UsageError,
+  errnoReason,
+  firstLine,
+  machineFault,
+} from '../errors.js';
+import { quotedString } from '../duckdb/sql-text.js';
 import { readPackageFile } from '../util/package-files.js';
+import { isLockError } from '../duckdb/errors.js';
 import { readerPath, readerPaths } from '../duckdb/file-path.js';
-import { LAKE_PARQUET_CODEC, parquetCopyOptions } from '../ingest/part-sql.js';
+import { LAKE_PARQUET_CODEC, parquetCopyOptions } from '../duckdb/parquet.js';
 import type { LakeLayout } from './layout.js';
 import { publishPartSet } from './part-set.js';
 import { hasLiveReaders } from './reader-leases.js';
@@ -80,10 +88,6 @@ export interface RunTotals {
 }
 
 export type RunStatus = 'done' | 'failed' | 'interrupted';
-
-function isLockError(error: unknown): boolean {
-  return /could not set lock|conflicting lock/i.test(firstLine(error));
-}
 
 /** Whether `eventsDir` holds any Parquet part (a lake's data, with or without its catalog). */
 async function holdsParts(eventsDir: string): Promise<boolean> {
@@ -226,7 +230,7 @@ export class Catalog {
     if (replaced.length === 0) return { retire: [], add: [] };
     const live = (await this.liveParts()).map((p) => path.join(this.#layout.eventsDir, p.part));
     if (live.length === 0) return { retire: [], add: [] };
-    const list = `[${replaced.map(sqlString).join(', ')}]`;
+    const list = `[${replaced.map(quotedString).join(', ')}]`;
     const holding = await this.#rows(
       `SELECT DISTINCT filename FROM read_parquet(${readerPaths(live)}, filename = true) WHERE list_contains(${list}, "sourceObject")`,
     );
@@ -239,7 +243,7 @@ export class Catalog {
       const staged = path.join(stagingDir, `${partPrefix}-${n}.parquet`);
       await mkdir(stagingDir, { recursive: true });
       await this.#connection.run(
-        `COPY (SELECT * FROM read_parquet(${readerPath(file)}, hive_partitioning = false) WHERE NOT list_contains(${list}, "sourceObject")) TO ${sqlString(staged)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)})`,
+        `COPY (SELECT * FROM read_parquet(${readerPath(file)}, hive_partitioning = false) WHERE NOT list_contains(${list}, "sourceObject")) TO ${quotedString(staged)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)})`,
       );
       const counted = await this.#rows(
         `SELECT count(*) AS n FROM read_parquet(${readerPath(staged)})`,
@@ -339,7 +343,7 @@ export class Catalog {
       // one to report, not ROLLBACK's "no transaction is active".
       await c.run('ROLLBACK').catch(() => undefined);
       throw new CtlakeError(
-        'LAKE_INVALID',
+        machineFault(error) === undefined ? 'LAKE_INVALID' : 'MACHINE_FAULT',
         `cannot commit to ${this.#layout.catalogPath}: ${firstLine(error)}`,
         { cause: error },
       );

@@ -5,7 +5,8 @@
  */
 import { readerPaths } from '../duckdb/file-path.js';
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
-import { eventTableColumns, quoteIdent, sqlString } from '../schema/transform.js';
+import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
+import { eventTableColumns } from '../schema/transform.js';
 
 export const EVENT_VIEW = 'cloudtrail';
 
@@ -14,12 +15,12 @@ export function createEventViewStatement(parts: readonly string[]): string {
   const columns = eventTableColumns();
   if (parts.length === 0) {
     const nulls = columns
-      .map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quoteIdent(c.name)}`)
+      .map((c) => `CAST(NULL AS ${c.sqlType}) AS ${quotedIdentifier(c.name)}`)
       .join(', ');
     return `CREATE OR REPLACE TEMP VIEW ${EVENT_VIEW} AS SELECT ${nulls} WHERE false`;
   }
-  const names = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const names = columns.map((c) => quotedIdentifier(c.name)).join(', ');
   return `CREATE OR REPLACE TEMP VIEW ${EVENT_VIEW} AS SELECT ${names} FROM read_parquet(${readerPaths(
     parts,
-  )}, hive_partitioning = true, hive_types = {${sqlString(PARTITION_COLUMN)}: 'VARCHAR'})`;
+  )}, hive_partitioning = true, hive_types = {${quotedString(PARTITION_COLUMN)}: 'VARCHAR'})`;
 }

@@ -16,8 +16,6 @@ export interface LakeLayout {
   readonly readersDir: string;
 }
 
-export const DEFAULT_LAKE_DIR = 'ctlake-lake';
-
 export function lakeLayout(root: string): LakeLayout {
   const absolute = path.resolve(root);
   return {

@@ -35,7 +35,7 @@ import {
   DuckDBTypeId,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { toCellText } from './json-value.js';
+import { cellText, jsonValueConverter } from './json-value.js';
 
 /** How one DuckDB column type is written to Arrow. */
 interface ArrowColumn {
@@ -43,7 +43,15 @@ interface ArrowColumn {
   convert(value: DuckDBValue): unknown;
 }
 
-const text: ArrowColumn = { type: new Utf8(), convert: toCellText };
+/** A column Arrow cannot hold exactly, as the text a table or CSV cell shows. */
+function text(type: DuckDBType): ArrowColumn {
+  return {
+    type: new Utf8(),
+    convert: (v) => cellText(jsonValueConverter(v, type, jsonValueConverter)),
+  };
+}
+
+const UNKNOWN_TEXT = new Utf8();
 
 function numeric(type: DataType): ArrowColumn {
   return { type, convert: (v) => (typeof v === 'number' ? v : Number(v)) };
@@ -141,7 +149,7 @@ export function arrowColumn(type: DuckDBType): ArrowColumn {
       };
     }
     default:
-      return text;
+      return text(type);
   }
 }
 
@@ -161,13 +169,15 @@ export async function writeArrowStream(
 ): Promise<number> {
   const columns = types.map(arrowColumn);
   const schema = new Schema(
-    names.map((name, i) => new Field(name, columns[i]?.type ?? text.type, true)),
+    names.map((name, i) => new Field(name, columns[i]?.type ?? UNKNOWN_TEXT, true)),
   );
   const batch = (rows: readonly DuckDBValue[][]): RecordBatch => {
     const data: Record<string, Data> = {};
     names.forEach((name, i) => {
+      const column = columns[i];
+      if (column === undefined) throw new Error(`internal error: no Arrow type for ${name}`);
       data[name] = columnData(
-        columns[i] ?? text,
+        column,
         rows.map((row) => row[i] ?? null),
       );
     });

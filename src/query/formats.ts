@@ -4,23 +4,19 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { DuckDBValue } from '@duckdb/node-api';
 import { terminalSafe } from '../text/terminal-safe.js';
-import { type JsonValue, toCellText, toJsonValue } from './json-value.js';
+import { cellText, type JsonValue } from './json-value.js';
 
-export const TEXT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
-export type TextFormat = (typeof TEXT_FORMATS)[number];
-/** Binary formats need --out FILE. */
-export const BINARY_FORMATS = ['parquet', 'arrow'] as const;
-export const OUTPUT_FORMATS = [...TEXT_FORMATS, ...BINARY_FORMATS] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export { OUTPUT_FORMATS, type OutputFormat, TEXT_FORMATS, type TextFormat } from '../defaults.js';
+import type { TextFormat } from '../defaults.js';
 
 export const TABLE_ROW_LIMIT = 10_000;
 const TABLE_CELL_LIMIT = 100;
 
 export interface ResultStream {
   readonly columns: readonly string[];
-  readonly chunks: AsyncIterable<DuckDBValue[][]>;
+  /** Rows of JSON values (json-value.ts: jsonValueConverter), chunk by chunk. */
+  readonly chunks: AsyncIterable<readonly (readonly JsonValue[])[]>;
 }
 
 async function write(out: Writable, text: string): Promise<void> {
@@ -29,10 +25,14 @@ async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
-function rowObject(columns: readonly string[], row: DuckDBValue[]): Record<string, JsonValue> {
+/** One row as an object of plain JSON values, keyed by column name. */
+export function rowObject(
+  columns: readonly string[],
+  row: readonly JsonValue[],
+): Record<string, JsonValue> {
   const obj: Record<string, JsonValue> = {};
   columns.forEach((name, i) => {
-    obj[name] = toJsonValue(row[i] ?? null);
+    obj[name] = row[i] ?? null;
   });
   return obj;
 }
@@ -63,7 +63,7 @@ async function writeCsv(result: ResultStream, out: Writable, csvSafe: boolean): 
   let rows = 0;
   for await (const chunk of result.chunks) {
     let text = '';
-    for (const row of chunk) text += row.map((v) => field(toCellText(v))).join(',') + '\n';
+    for (const row of chunk) text += row.map((v) => field(cellText(v))).join(',') + '\n';
     rows += chunk.length;
     await write(out, text);
   }
@@ -110,7 +110,7 @@ async function writeTable(result: ResultStream, out: Writable): Promise<number> 
   let rows = 0;
   for await (const chunk of result.chunks) {
     for (const row of chunk) {
-      if (rows < TABLE_ROW_LIMIT) shown.push(row.map((v) => cell(toCellText(v) ?? 'NULL')));
+      if (rows < TABLE_ROW_LIMIT) shown.push(row.map((v) => cell(cellText(v) ?? 'NULL')));
       rows++;
     }
   }

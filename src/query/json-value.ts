@@ -3,15 +3,19 @@
  * with a `Z`, maps and structs as objects, big integers as numbers while they stay exact.
  */
 import {
-  DuckDBArrayValue,
-  DuckDBDateValue,
   DuckDBDecimalValue,
-  DuckDBListValue,
+  DuckDBMapType,
   DuckDBMapValue,
-  DuckDBStructValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  type DuckDBType,
+  DuckDBTypeId,
   type DuckDBValue,
+  type DuckDBValueConverter,
+  JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 
 export type JsonValue =
@@ -74,44 +78,80 @@ export function isoFromMicros(micros: bigint): string {
   return `${base}.${fraction % 1000n === 0n ? digits.slice(0, 3) : digits}Z`;
 }
 
-export function toJsonValue(value: DuckDBValue): JsonValue {
-  if (value === null) return null;
-  switch (typeof value) {
-    case 'boolean':
-    case 'number':
-    case 'string':
-      return value;
-    case 'bigint':
-      return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-    default:
-      break;
-  }
-  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
-    return value.isFinite ? isoFromMicros(value.micros) : value.toString();
-  }
-  if (value instanceof DuckDBDateValue) return value.toString();
-  if (value instanceof DuckDBDecimalValue) return value.toDouble();
-  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue)
-    return value.items.map(toJsonValue);
-  if (value instanceof DuckDBStructValue) {
-    const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(value.entries)) out[k] = toJsonValue(v);
-    return out;
-  }
-  if (value instanceof DuckDBMapValue) {
-    const out: Record<string, JsonValue> = {};
-    for (const { key, value: v } of value.entries) {
-      const k = toJsonValue(key);
-      out[typeof k === 'string' ? k : JSON.stringify(k)] = toJsonValue(v);
-    }
-    return out;
-  }
-  return value.toString();
+/** A timestamp of any precision as ISO-8601 UTC text; infinities as DuckDB prints them. */
+function isoTimestamp(value: DuckDBValue): JsonValue {
+  const micros =
+    value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue
+      ? value.micros
+      : value instanceof DuckDBTimestampSecondsValue
+        ? value.seconds * MICROS_PER_SECOND
+        : value instanceof DuckDBTimestampMillisecondsValue
+          ? value.millis * 1000n
+          : value instanceof DuckDBTimestampNanosecondsValue
+            ? value.nanos / 1000n
+            : undefined;
+  const finite =
+    typeof value === 'object' && value !== null && 'isFinite' in value && value.isFinite;
+  return micros !== undefined && finite ? isoFromMicros(micros) : String(value);
 }
 
-/** One-line text of a value for table and CSV cells; nested values as compact JSON. */
-export function toCellText(value: DuckDBValue): string | null {
-  const json = toJsonValue(value);
-  if (json === null) return null;
-  return typeof json === 'object' ? JSON.stringify(json) : String(json);
+/** A 64-bit (or wider) integer as a number while it is exact, else as its digits. */
+function exactInteger(value: DuckDBValue): JsonValue {
+  const big = typeof value === 'bigint' ? value : BigInt(String(value));
+  return Number.isSafeInteger(Number(big)) ? Number(big) : big.toString();
+}
+
+/** A map as an object of its keys (compact JSON text for a key that is not a string). */
+function objectFromMap(
+  value: DuckDBValue,
+  type: DuckDBType,
+  converter: DuckDBValueConverter<JsonValue>,
+): JsonValue {
+  if (!(value instanceof DuckDBMapValue) || !(type instanceof DuckDBMapType)) return null;
+  const out: Record<string, JsonValue> = {};
+  for (const entry of value.entries) {
+    const key = converter(entry.key, type.keyType, converter);
+    out[typeof key === 'string' ? key : JSON.stringify(key)] = converter(
+      entry.value,
+      type.valueType,
+      converter,
+    );
+  }
+  return out;
+}
+
+const DECIMAL: DuckDBValueConverter<JsonValue> = (value) =>
+  value instanceof DuckDBDecimalValue ? value.toDouble() : null;
+
+/** Where ctlake prints a type differently from `@duckdb/node-api`'s JSON converter. */
+const OVERRIDES: Partial<Record<DuckDBTypeId, DuckDBValueConverter<JsonValue>>> = {
+  [DuckDBTypeId.TIMESTAMP]: isoTimestamp,
+  [DuckDBTypeId.TIMESTAMP_TZ]: isoTimestamp,
+  [DuckDBTypeId.TIMESTAMP_S]: isoTimestamp,
+  [DuckDBTypeId.TIMESTAMP_MS]: isoTimestamp,
+  [DuckDBTypeId.TIMESTAMP_NS]: isoTimestamp,
+  [DuckDBTypeId.BIGINT]: exactInteger,
+  [DuckDBTypeId.UBIGINT]: exactInteger,
+  [DuckDBTypeId.HUGEINT]: exactInteger,
+  [DuckDBTypeId.UHUGEINT]: exactInteger,
+  [DuckDBTypeId.DECIMAL]: DECIMAL,
+  [DuckDBTypeId.MAP]: objectFromMap,
+};
+
+/**
+ * DuckDB values → the JSON values ctlake prints: `@duckdb/node-api`'s JSON converter, except
+ * timestamps (ISO-8601 UTC with a `Z`, any year), big integers (numbers while exact), decimals
+ * (numbers) and maps (objects). Nested values convert through it too.
+ */
+export const jsonValueConverter: DuckDBValueConverter<JsonValue> = (value, type, converter) => {
+  if (value === null) return null;
+  const own = OVERRIDES[type.typeId];
+  if (own) return own(value, type, converter);
+  return JsonDuckDBValueConverter(value, type, converter);
+};
+
+/** One-line text of a JSON value for table and CSV cells; nested values as compact JSON. */
+export function cellText(value: JsonValue): string | null {
+  if (value === null) return null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -15,19 +15,9 @@ import { createEventViewStatement } from '../lake/event-view.js';
 import { lakeLayout } from '../lake/layout.js';
 import { readPartSet } from '../lake/part-set.js';
 import { type ReaderLease, takeReaderLease } from '../lake/reader-leases.js';
-import { literalGlob } from '../duckdb/file-path.js';
-import { sqlString } from '../schema/transform.js';
 import { readPackageFile } from '../util/package-files.js';
-
-/** What one query session may use. */
-export interface QueryLimits {
-  /** DuckDB's memory limit (its size syntax); beyond it, DuckDB spills to the temp directory. */
-  readonly memory: string;
-  /** Room for spilled data in the session's temp directory. */
-  readonly tempSpace: string;
-}
-
-export const DEFAULT_QUERY_LIMITS: QueryLimits = { memory: '2GB', tempSpace: '10GB' };
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../defaults.js';
+import { confinementStatements } from './sandbox.js';
 
 export class LakeDatabase {
   readonly #instance: DuckDBInstance;
@@ -85,19 +75,14 @@ export class LakeDatabase {
     const connection = await instance.connect();
     const setup = [
       `SET TimeZone = 'UTC'`,
-      `SET memory_limit = ${sqlString(limits.memory)}`,
-      `SET max_temp_directory_size = ${sqlString(limits.tempSpace)}`,
       createEventViewStatement(parts),
       readPackageFile('sql', 'dialect', 'macros.sql'),
-      // DuckDB checks a reader's path as written (glob-escaped, file-path.ts) and then each file.
-      `SET allowed_directories = [${[...new Set([layout.eventsDir, literalGlob(layout.eventsDir)])]
-        .map((dir) => sqlString(`${dir}/`))
-        .join(', ')}]`,
-      ...(writableFile === undefined ? [] : [`SET allowed_paths = [${sqlString(writableFile)}]`]),
-      `SET enable_external_access = false`,
-      `SET autoinstall_known_extensions = false`,
-      `SET autoload_known_extensions = false`,
-      `SET lock_configuration = true`,
+      ...confinementStatements({
+        eventsDir: layout.eventsDir,
+        memoryLimit: limits.memory,
+        tempSpace: limits.tempSpace,
+        ...(writableFile === undefined ? {} : { writableFile }),
+      }),
     ];
     try {
       for (const statement of setup) await connection.run(statement);

@@ -20,7 +20,7 @@ import {
   INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
-import { UsageError } from '../errors.js';
+import { CtlakeError, UsageError } from '../errors.js';
 import { packagePath } from '../util/package-files.js';
 import { isCalendarDay } from '../util/calendar-day.js';
 
@@ -51,8 +51,12 @@ export interface NamedQuery {
   readonly file: string;
 }
 
-export class NamedQueryError extends Error {
+/** A named query file whose header is not well formed. */
+export class NamedQueryError extends CtlakeError {
   override readonly name = 'NamedQueryError';
+  constructor(message: string) {
+    super('NAMED_QUERY_INVALID', message);
+  }
 }
 
 const HEADER_LINE = /^--\s*(name|title|description|param):\s*(.*)$/;

@@ -1,6 +1,7 @@
 /**
- * Runs one query on a lake and writes its result: translate the Lake dialect, refuse anything
- * but a single SELECT, bind the parameters, stream the rows out.
+ * Runs one query on a lake: translate the Lake dialect, refuse anything but a single SELECT
+ * (sandbox.ts), bind the parameters, run it within its limits, and either stream the rows out in
+ * a format (`runQuery`, the CLI) or hand them back as JSON values (`query`, the library).
  */
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,36 +14,40 @@ import {
 } from '@duckdb/node-api';
 import { CtlakeError, QueryError, UsageError, errnoReason, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
-import { writeArrowStream } from './arrow-output.js';
-import { type OutputFormat, writeResult } from './formats.js';
-import { sqlString } from '../schema/transform.js';
-import { LakeDatabase, type QueryLimits } from './lake-database.js';
+import { type OutputFormat, rowObject, writeResult } from './formats.js';
+import { type JsonValue, jsonValueConverter } from './json-value.js';
+import { isDuckDBError } from '../duckdb/errors.js';
+import { quotedString } from '../duckdb/sql-text.js';
+import { DEFAULT_LAKE_DIR, DEFAULT_QUERY_TIMEOUT_SECONDS, type QueryLimits } from '../defaults.js';
+import { LakeDatabase } from './lake-database.js';
 import { type NamedQuery, namedQueryValues } from './named-queries.js';
 
 export type QuerySource =
   | { readonly kind: 'text'; readonly sql: string }
   | { readonly kind: 'named'; readonly query: NamedQuery };
 
-export interface QueryRequest {
-  readonly lakeDir: string;
+/** What every query takes: where, what, its parameters and its limits. */
+export interface QueryBase {
+  /** The lake directory (default `ctlake-lake`). */
+  readonly lakeDir?: string;
   readonly source: QuerySource;
-  readonly format: OutputFormat;
-  /** `--param name=value` pairs; bound by DuckDB, never spliced into the SQL. */
-  readonly params: Readonly<Record<string, string>>;
-  /** Write the result to this file instead of stdout (required for parquet and arrow). */
-  readonly outFile?: string;
+  /** Values of the query's `${name}` parameters; bound by DuckDB, never spliced into the SQL. */
+  readonly params?: Readonly<Record<string, string>>;
   /** Memory and spill space of the session (DEFAULT_QUERY_LIMITS). */
   readonly limits?: QueryLimits;
-  /** The query is stopped after this many seconds; 0 for no limit. */
+  /** The query is stopped after this many seconds (default 300); 0 for no limit. */
   readonly timeoutSeconds?: number;
   /** Aborting stops the query (Ctrl-C); its temp files and lease are removed. */
   readonly signal?: AbortSignal;
-  /** CSV only: prefix values a spreadsheet would run as formulas with `'` (csv-safe.ts). */
-  readonly csvSafe?: boolean;
 }
 
-/** How long a query may run unless told otherwise: a runaway query ends, a real one fits. */
-export const DEFAULT_QUERY_TIMEOUT_SECONDS = 300;
+export interface QueryRequest extends QueryBase {
+  readonly format: OutputFormat;
+  /** Write the result to this file instead of stdout (required for parquet and arrow). */
+  readonly outFile?: string;
+  /** CSV only: prefix values a spreadsheet would run as formulas with `'` (formats.ts). */
+  readonly csvSafe?: boolean;
+}
 
 /**
  * Interrupts the session's query when the timeout passes or the signal aborts, and says which
@@ -155,21 +160,52 @@ export async function runQuery(request: QueryRequest, stdout: Writable): Promise
   }
 }
 
-async function queryInto(
-  request: QueryRequest,
-  out: Writable,
-  outFile: string | undefined,
-): Promise<number> {
-  const format = request.format;
+/** The query of a session, translated, with its parameters bound to each statement made. */
+interface SessionQuery {
+  readonly sql: string;
+  prepare(sql: string): Promise<DuckDBPreparedStatement>;
+}
+
+function failed(error: unknown): never {
+  throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
+}
+
+/**
+ * Opens a session on the lake, translates and checks the query, and runs `work` on it under the
+ * timeout and the signal; what stopped a query is named in the error it ends with.
+ */
+async function inSession<T>(
+  request: QueryBase,
+  writableFile: string | undefined,
+  work: (query: SessionQuery) => Promise<T>,
+): Promise<T> {
   const db = await LakeDatabase.open(
-    request.lakeDir,
-    format === 'parquet' ? outFile : undefined,
+    request.lakeDir ?? DEFAULT_LAKE_DIR,
+    writableFile,
     request.limits,
   );
   const timeoutSeconds = request.timeoutSeconds ?? DEFAULT_QUERY_TIMEOUT_SECONDS;
   const watch = watchQuery(db, timeoutSeconds, request.signal);
   try {
-    return await runOn(db, request, out, outFile);
+    const source = request.source;
+    const translated = await translateQuery(
+      db.connection,
+      source.kind === 'text' ? source.sql : source.query.sql,
+    );
+    const params = request.params ?? {};
+    const bound =
+      source.kind === 'text'
+        ? bindTextParameters(translated.parameters, params)
+        : bindNamedParameters(source.query, translated.parameters, params);
+    return await work({
+      sql: translated.sql,
+      // One prepared statement: DuckDB refuses to prepare more than one, whatever the text holds.
+      prepare: async (sql) => {
+        const statement = await db.connection.prepare(sql).catch(failed);
+        statement.bind(bound.values, bound.types);
+        return statement;
+      },
+    });
   } catch (error) {
     const stopped = watch.stopped();
     if (stopped === 'timeout') {
@@ -183,9 +219,7 @@ async function queryInto(
       throw new CtlakeError('INTERRUPTED', 'interrupted; the query was stopped', { cause: error });
     }
     // DuckDB's errors while the rows stream out (a value that fails to convert mid-way).
-    if (!(error instanceof CtlakeError) && /^[A-Za-z ]+ Error: /.test(firstLine(error))) {
-      throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
-    }
+    if (!(error instanceof CtlakeError) && isDuckDBError(error)) failed(error);
     throw error;
   } finally {
     watch.dispose();
@@ -193,51 +227,60 @@ async function queryInto(
   }
 }
 
-async function runOn(
-  db: LakeDatabase,
+async function queryInto(
   request: QueryRequest,
   out: Writable,
   outFile: string | undefined,
 ): Promise<number> {
   const format = request.format;
-  const text = request.source.kind === 'text' ? request.source.sql : request.source.query.sql;
-  const translated = await translateQuery(db.connection, text);
-  const bound =
-    request.source.kind === 'text'
-      ? bindTextParameters(translated.parameters, request.params)
-      : bindNamedParameters(request.source.query, translated.parameters, request.params);
-  const fail = (error: unknown): never => {
-    throw new QueryError('QUERY_FAILED', firstLine(error), { cause: error });
-  };
-  // One prepared statement: DuckDB refuses to prepare more than one, whatever the text holds.
-  const prepare = async (sql: string): Promise<DuckDBPreparedStatement> => {
-    const statement = await db.connection.prepare(sql).catch(fail);
-    statement.bind(bound.values, bound.types);
-    return statement;
-  };
-  if (format === 'parquet') {
-    // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
-    // The query was checked as one complete SELECT; the line break keeps a trailing comment
-    // from reaching the rest of the COPY.
-    const copy = `COPY (${translated.sql}\n) TO ${sqlString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
-    const reader = await (await prepare(copy)).runAndReadAll().catch(fail);
-    return Number(reader.getRowsJS()[0]?.[0] ?? 0);
-  }
-  const result = await (await prepare(translated.sql)).stream().catch(fail);
-  if (format === 'arrow') {
-    return await writeArrowStream(
-      result.columnNames(),
-      result.columnTypes(),
-      result.yieldRows(),
+  return inSession(request, format === 'parquet' ? outFile : undefined, async (query) => {
+    if (format === 'parquet') {
+      // DuckDB writes the Parquet itself; the session may write this one file and nothing else.
+      // The query was checked as one complete SELECT; the line break keeps a trailing comment
+      // from reaching the rest of the COPY.
+      const copy = `COPY (${query.sql}\n) TO ${quotedString(outFile ?? '')} (FORMAT parquet, COMPRESSION zstd, USE_TMP_FILE false)`;
+      const reader = await (await query.prepare(copy)).runAndReadAll().catch(failed);
+      return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+    }
+    const result = await (await query.prepare(query.sql)).stream().catch(failed);
+    if (format === 'arrow') {
+      // apache-arrow costs ~140 ms to load: only an Arrow result pays for it.
+      const { writeArrowStream } = await import('./arrow-output.js');
+      return await writeArrowStream(
+        result.columnNames(),
+        result.columnTypes(),
+        result.yieldRows(),
+        out,
+      );
+    }
+    const rows = await writeResult(
+      format,
+      { columns: result.columnNames(), chunks: result.yieldConvertedRows(jsonValueConverter) },
       out,
+      { csvSafe: request.csvSafe ?? false },
     );
-  }
-  const rows = await writeResult(
-    format,
-    { columns: result.columnNames(), chunks: result.yieldRows() },
-    out,
-    { csvSafe: request.csvSafe ?? false },
-  );
-  await finish(out);
-  return rows;
+    await finish(out);
+    return rows;
+  });
+}
+
+/** A query's result as plain values: timestamps as ISO-8601 UTC text, nested values as JSON. */
+export interface QueryResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly Record<string, JsonValue>[];
+}
+
+/**
+ * Runs one CloudTrail Lake query on the lake and returns its rows (the library's `query`; for
+ * results too large to hold, `runQuery` streams them out in a format instead).
+ */
+export async function query(request: QueryBase): Promise<QueryResult> {
+  return inSession(request, undefined, async (session) => {
+    const reader = await (await session.prepare(session.sql)).runAndReadAll().catch(failed);
+    const columns = reader.columnNames();
+    return {
+      columns,
+      rows: reader.convertRows(jsonValueConverter).map((row) => rowObject(columns, row)),
+    };
+  });
 }

@@ -13,6 +13,7 @@
  *   empty for an identity type that always has one; only those rows take a second transform with
  *   lower-case keys, merged field by field under the canonical result.
  */
+import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
 import {
   ADDED_COLUMNS,
   type Field,
@@ -67,14 +68,6 @@ function slotPositions(fields: readonly Field[]): number[][] {
   return fields.map((field) => spellingsOf(field, 'canonical').map(() => next++));
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 function hasAliases(type: FieldType): boolean {
   switch (type.kind) {
     case 'struct':
@@ -115,7 +108,7 @@ function project(expr: string, type: FieldType, depth: number): string {
           candidates.length === 1
             ? (candidates[0] ?? 'NULL')
             : `coalesce(${candidates.join(', ')})`;
-        return `${quoteIdent(field.name)} := ${value}`;
+        return `${quotedIdentifier(field.name)} := ${value}`;
       });
       return `CASE WHEN ${expr} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
     }
@@ -133,7 +126,7 @@ function merge(preferred: string, fallback: string, type: FieldType): string {
   if (type.kind !== 'struct') return `coalesce(${preferred}, ${fallback})`;
   const fields = type.fields.map(
     (f) =>
-      `${quoteIdent(f.name)} := ${merge(`struct_extract(${preferred}, ${sqlString(f.name)})`, `struct_extract(${fallback}, ${sqlString(f.name)})`, f.type)}`,
+      `${quotedIdentifier(f.name)} := ${merge(`struct_extract(${preferred}, ${quotedString(f.name)})`, `struct_extract(${fallback}, ${quotedString(f.name)})`, f.type)}`,
   );
   return `CASE WHEN ${preferred} IS NULL AND ${fallback} IS NULL THEN NULL ELSE struct_pack(${fields.join(', ')}) END`;
 }
@@ -170,7 +163,7 @@ export function recordProjection(r: string, json: string): { inner: string[]; ou
     const candidates = slots.map((p) => project(`struct_extract_at(${r}, ${p})`, field.type, 0));
     const value =
       candidates.length === 1 ? (candidates[0] ?? 'NULL') : `coalesce(${candidates.join(', ')})`;
-    const name = quoteIdent(field.name);
+    const name = quotedIdentifier(field.name);
     if (field.name !== 'userIdentity' || field.type.kind !== 'struct') {
       inner.push(`${value} AS ${name}`);
       outer.push(name);
@@ -179,8 +172,8 @@ export function recordProjection(r: string, json: string): { inner: string[]; ou
     const raw = `struct_extract_at(${r}, ${slots[0] ?? 0})`;
     const fieldPosition = (n: string): number =>
       field.type.kind === 'struct' ? field.type.fields.findIndex((f) => f.name === n) + 1 : 0;
-    const suspicious = `struct_extract_at(${raw}, ${fieldPosition('principalId')}) IS NULL AND struct_extract_at(${raw}, ${fieldPosition('type')}) IN (${TYPES_WITH_PRINCIPAL_ID.map(sqlString).join(', ')})`;
-    const lowerSpec = sqlString(JSON.stringify({ userIdentity: specOf(field.type, 'lower') }));
+    const suspicious = `struct_extract_at(${raw}, ${fieldPosition('principalId')}) IS NULL AND struct_extract_at(${raw}, ${fieldPosition('type')}) IN (${TYPES_WITH_PRINCIPAL_ID.map(quotedString).join(', ')})`;
+    const lowerSpec = quotedString(JSON.stringify({ userIdentity: specOf(field.type, 'lower') }));
     inner.push(`${value} AS "__ui"`);
     inner.push(
       `CASE WHEN ${suspicious} THEN CAST(struct_extract_at(json_transform(${json}, ${lowerSpec}), 1) AS ${sqlType(field.type)}) END AS "__ui_lower"`,
@@ -204,7 +197,7 @@ export function sqlType(type: FieldType): string {
     case 'map':
       return 'MAP(VARCHAR, VARCHAR)';
     case 'struct':
-      return `STRUCT(${type.fields.map((f) => `${quoteIdent(f.name)} ${sqlType(f.type)}`).join(', ')})`;
+      return `STRUCT(${type.fields.map((f) => `${quotedIdentifier(f.name)} ${sqlType(f.type)}`).join(', ')})`;
     case 'list':
       return `${sqlType(type.element)}[]`;
     default:
@@ -224,6 +217,6 @@ export { PARTITION_COLUMN };
 
 /** The event table as DDL, one column per line: documentation, and checked against README. */
 export function eventTableDdl(): string {
-  const lines = eventTableColumns().map((c) => `  ${quoteIdent(c.name)} ${c.sqlType}`);
+  const lines = eventTableColumns().map((c) => `  ${quotedIdentifier(c.name)} ${c.sqlType}`);
   return `CREATE TABLE cloudtrail (\n${lines.join(',\n')}\n)`;
 }

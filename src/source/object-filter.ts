@@ -52,14 +52,19 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-export interface ObjectFilterFlags {
+/** Which objects to read, as a user gives it (`--since`, `--until`, `--account`, `--region`). */
+export interface ObjectSelection {
+  /** A day (`2024-05-09`) or an ISO time: the first delivery day read. */
   readonly since?: string;
+  /** A day or an ISO time: the last delivery day read (and the next, for late deliveries). */
   readonly until?: string;
+  /** 12-digit account IDs. */
   readonly account?: readonly string[];
+  /** CloudTrail region names. */
   readonly region?: readonly string[];
 }
 
-export function parseObjectFilter(flags: ObjectFilterFlags): ObjectFilter {
+export function parseObjectFilter(flags: ObjectSelection): ObjectFilter {
   const since = flags.since === undefined ? undefined : dayOf(flags.since, '--since');
   const until = flags.until === undefined ? undefined : dayOf(flags.until, '--until');
   if (since && until && since > until) throw new UsageError('--since is after --until');

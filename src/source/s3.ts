@@ -8,8 +8,8 @@
  * marker, so late-arriving objects in old date prefixes are found on the next run.
  */
 import {
-  ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { CtlakeError, UsageError, firstLine } from '../errors.js';
@@ -28,8 +28,6 @@ export class S3Source implements TrailSource {
   readonly #location: S3Location;
   readonly #client: S3Client;
   readonly #filter: ObjectFilter;
-  /** ListObjectsV2 requests made so far (tests check the pruning with it). */
-  listCalls = 0;
 
   constructor(
     uri: string,
@@ -50,24 +48,28 @@ export class S3Source implements TrailSource {
     return new S3Source(uri, location, settings, filter);
   }
 
-  async #page(
+  /**
+   * The pages of one ListObjectsV2 listing of `prefix` (with `/` as delimiter when `delimiter`),
+   * through the SDK's paginator, which passes the abort signal on to each request.
+   */
+  async *#pages(
     prefix: string,
     delimiter: boolean,
-    token: string | undefined,
     signal?: AbortSignal,
-  ): Promise<ListObjectsV2CommandOutput> {
-    this.listCalls++;
+  ): AsyncIterable<ListObjectsV2CommandOutput> {
+    const pages = paginateListObjectsV2(
+      { client: this.#client },
+      {
+        Bucket: this.#location.bucket,
+        Prefix: prefix,
+        ...(delimiter ? { Delimiter: '/' } : {}),
+      },
+      ...(signal ? [{ abortSignal: signal }] : []),
+    );
     try {
-      return await this.#client.send(
-        new ListObjectsV2Command({
-          Bucket: this.#location.bucket,
-          Prefix: prefix,
-          ...(delimiter ? { Delimiter: '/' } : {}),
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
+      yield* pages;
     } catch (error) {
+      if (signal?.aborted) throw error;
       throw new CtlakeError(
         'SOURCE_UNREACHABLE',
         `cannot list s3://${this.#location.bucket}/${prefix}: ${firstLine(error)}`,
@@ -79,28 +81,23 @@ export class S3Source implements TrailSource {
   /** The sub-folders directly under `prefix` (names without the trailing slash). */
   async #folders(prefix: string, signal?: AbortSignal): Promise<string[]> {
     const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.#page(prefix, true, token, signal);
+    for await (const page of this.#pages(prefix, true, signal)) {
       for (const p of page.CommonPrefixes ?? []) {
         if (p.Prefix) names.push(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return names;
   }
 
   async *#objects(prefix: string, signal?: AbortSignal): AsyncIterable<TrailObject> {
-    let token: string | undefined;
-    do {
-      const page = await this.#page(prefix, false, token, signal);
+    for await (const page of this.#pages(prefix, false, signal)) {
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
         const object = this.#toObject(o.Key, o.Size ?? 0, o.ETag ?? '');
-        if (object.key.kind !== 'digest' && matchesFilter(object.key, this.#filter)) yield object;
+        // Digests are yielded too: the plan counts them and skips them.
+        if (matchesFilter(object.key, this.#filter)) yield object;
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 
   #toObject(key: string, size: number, etag: string): TrailObject {

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
@@ -97,6 +98,36 @@ describe('ingest of a generated archive in CloudTrail S3 layout', () => {
     );
     expect(parts[0]?.['objects']).toBe(manifest.logFiles + manifest.insightFiles);
     expect(readFileSync(path.join(lake, 'catalog.duckdb')).length).toBeGreaterThan(0);
+    // Every part sits in the folder of its events' day, and every column chunk is zstd.
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const files = readdirSync(path.join(lake, 'events'), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.parquet'));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files)
+        expect(file).toMatch(/^event_date=\d{4}-\d\d-\d\d\/[^/]+\.parquet$/);
+      const glob = path.join(lake, 'events', '*', '*.parquet');
+      const [placement] = (
+        await connection.runAndReadAll(
+          `SELECT count(*) FILTER (WHERE event_date <> strftime("eventTime", '%Y-%m-%d'))::INTEGER AS misplaced,
+                  count(*)::INTEGER AS n
+           FROM read_parquet($1, hive_partitioning = true, hive_types = {'event_date': 'VARCHAR'})`,
+          [glob],
+        )
+      ).getRowObjectsJS();
+      expect(placement).toEqual({ misplaced: 0, n: manifest.events + manifest.insightEvents });
+      const codecs = (
+        await connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata($1)`, [
+          glob,
+        ])
+      ).getRowsJS();
+      expect(codecs).toEqual([['ZSTD']]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 
   it('prints json, ndjson and csv', async () => {

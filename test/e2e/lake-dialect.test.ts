@@ -8,13 +8,17 @@ import {
   ctlake,
   finished,
   HAS_SHARED,
+  LAKE_QUERY_SAMPLES,
   queryRows,
   REAL_CORPUS,
-  SHARED_DIR,
   startCli,
   tempDir,
+  VENDORED_REAL_CORPUS,
 } from '../util/cli.js';
 import { at, eventMs, type Rec, readRecords } from '../util/oracle.js';
+
+/** Real events beside the generated ones: the whole corpus where it is present, else the vendored part. */
+const REAL_EVENTS = HAS_SHARED ? REAL_CORPUS : VENDORED_REAL_CORPUS;
 
 const HOUR = 3600_000;
 
@@ -102,10 +106,9 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
       end: new Date(end),
       days: 3,
     });
-    const sources = HAS_SHARED ? [archive, REAL_CORPUS] : [archive];
-    const ingest = await ctlake(['ingest', ...sources, '--lake', lake, '--quiet']);
+    const ingest = await ctlake(['ingest', archive, REAL_EVENTS, '--lake', lake, '--quiet']);
     expect(ingest.code).toBe(0);
-    records = [...readRecords(archive), ...(HAS_SHARED ? readRecords(REAL_CORPUS) : [])];
+    records = [...readRecords(archive), ...readRecords(REAL_EVENTS)];
   }, 300_000);
 
   const lastDay = (name: string): Rec[] =>
@@ -503,8 +506,8 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
   });
 });
 
-describe.skipIf(!HAS_SHARED)("AWS's published CloudTrail Lake sample queries", () => {
-  const samples = path.join(SHARED_DIR, 'corpus', 'lake-queries');
+describe("AWS's published CloudTrail Lake sample queries", () => {
+  const samples = LAKE_QUERY_SAMPLES;
   /** Not CloudTrail-event queries (SOURCES.md): Athena DDL and Config-item stores. */
   const OTHER_STORES = [
     'ConfigItemCountQuery.sql',
@@ -536,10 +539,10 @@ describe.skipIf(!HAS_SHARED)("AWS's published CloudTrail Lake sample queries", (
   beforeAll(async () => {
     const archive = path.join(path.dirname(lake), 'archive');
     await generateArchive({ outDir: archive, events: 5_000, seed: 8, end: new Date(), days: 2 });
-    expect((await ctlake(['ingest', archive, REAL_CORPUS, '--lake', lake, '--quiet'])).code).toBe(
+    expect((await ctlake(['ingest', archive, REAL_EVENTS, '--lake', lake, '--quiet'])).code).toBe(
       0,
     );
-    records = [...readRecords(archive), ...readRecords(REAL_CORPUS)];
+    records = [...readRecords(archive), ...readRecords(REAL_EVENTS)];
   }, 300_000);
 
   it('has 72 samples: 57 CloudTrail-event queries that run, 7 for other stores, 8 published broken', () => {

@@ -109,6 +109,10 @@ describe.skipIf(!hasMoto())('S3 sources against a real S3-compatible server', ()
     expect(result.code).toBe(0);
     expect(await content(lake)).toEqual(await content(diskLake));
     expect(fault().listRequests.some((r) => r.continued)).toBe(true);
+    // Digest files are listed, counted and skipped, as from disk.
+    const digests = keys.filter((k) => k.includes('/CloudTrail-Digest/')).length;
+    expect(digests).toBeGreaterThan(0);
+    expect(result.stderr).toContain(`${String(digests)} digest files skipped`);
     const [row] = await queryRows(lake, `SELECT min("sourceObject") AS s FROM cloudtrail`);
     expect(String(row?.['s'])).toMatch(new RegExp(`^s3://${BUCKET}/${PREFIX}/AWSLogs/`));
   });

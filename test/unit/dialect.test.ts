@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CtlakeError } from '../../src/errors.js';
 import {
   DateFormatError,
   jodaToStrftime,
@@ -35,6 +36,10 @@ describe('rewriteLakeReferences', () => {
     ["SELECT 'FROM <EDS ID>' FROM cloudtrail", "SELECT 'FROM <EDS ID>' FROM cloudtrail"],
     ['-- FROM $EDS_ID\nSELECT 1', '-- FROM $EDS_ID\nSELECT 1'],
     ['SELECT "from" FROM cloudtrail', 'SELECT "from" FROM cloudtrail'],
+    // Dollar-quoted and E'…' strings are strings: nothing inside them is a store or a parameter.
+    ['SELECT $q$ FROM $EDS_ID ${x} $q$ FROM t', 'SELECT $q$ FROM $EDS_ID ${x} $q$ FROM t'],
+    ['SELECT $$FROM <EDS ID>$$ FROM t', 'SELECT $$FROM <EDS ID>$$ FROM t'],
+    ["SELECT E'it\\'s FROM $EDS_ID' FROM t", "SELECT E'it\\'s FROM $EDS_ID' FROM t"],
     [
       'SELECT * FROM cloudtrail WHERE a < 3 AND b > 4',
       'SELECT * FROM cloudtrail WHERE a < 3 AND b > 4',
@@ -51,6 +56,13 @@ describe('rewriteLakeReferences', () => {
     ).toEqual({
       sql: 'SELECT 1 FROM cloudtrail WHERE t >= $date_filter AND t <= $date_filter AND n > -$hours',
       parameters: ['date_filter', 'hours'],
+    });
+  });
+
+  it("leaves a template inside an E'…' string alone, and finds the store after it", () => {
+    expect(rewriteLakeReferences("SELECT E'\\'${x}' FROM $EDS_ID")).toEqual({
+      sql: "SELECT E'\\'${x}' FROM cloudtrail",
+      parameters: [],
     });
   });
 
@@ -76,8 +88,21 @@ describe('date patterns', () => {
     ["yyyy-MM-dd'T'HH:mm:ss.SSS", '%Y-%m-%dT%H:%M:%S.%g'],
     ['EEE, d MMM yyyy', '%a, %-d %b %Y'],
     ["'100%' yy", '100%% %y'],
+    // Year of era is the year (not the ISO week-year, which is x).
+    ['YYYY-MM-dd', '%Y-%m-%d'],
+    ['YY', '%y'],
+    ["xxxx-'W'ww", '%G-W%V'],
+    // Offsets as Joda prints them, for ctlake's UTC timestamps.
+    ['HH:mm Z', '%H:%M +0000'],
+    ['HH:mm ZZ', '%H:%M +00:00'],
+    ['HH:mm ZZZ', '%H:%M %Z'],
   ])('joda %j', (pattern, expected) => {
     expect(jodaToStrftime(pattern)).toBe(expected);
+  });
+
+  it('reads any offset back where Joda would', () => {
+    expect(jodaToStrftime("yyyy-MM-dd'T'HH:mm:ssZZ", 'parse')).toBe('%Y-%m-%dT%H:%M:%S%z');
+    expect(jodaToStrftime('yyyy-MM-dd HH:mm:ss Z', 'parse')).toBe('%Y-%m-%d %H:%M:%S %z');
   });
 
   it.each([
@@ -173,6 +198,9 @@ SELECT 1 FROM $EDS_ID WHERE n > \${hours} AND u = \${who}`;
     ],
   ])('refuses a bad header', (bad, message) => {
     expect(() => parseNamedQuery(bad, 'x.sql')).toThrow(new NamedQueryError(message));
+    // A user mistake the CLI prints in one line with its code, never with a stack trace.
+    expect(new NamedQueryError(message)).toBeInstanceOf(CtlakeError);
+    expect(new NamedQueryError(message).code).toBe('NAMED_QUERY_INVALID');
   });
 
   it.each(readdirSync(QUERY_DIR).filter((f) => f.endsWith('.sql')))(

@@ -10,11 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(REPO_ROOT, 'bin', 'ctlake.js');
+/** Real events whose licences allow them in the repository (fixtures/real/SOURCES.md). */
+export const VENDORED_REAL_CORPUS = path.join(REPO_ROOT, 'fixtures', 'real');
+/** AWS's CloudTrail Lake sample queries, MIT-0 (fixtures/lake-queries/SOURCES.md). */
+export const LAKE_QUERY_SAMPLES = path.join(REPO_ROOT, 'fixtures', 'lake-queries');
+/** The project's full corpus, beside the repository in CI; a user's clone has none. */
 export const SHARED_DIR = path.resolve(REPO_ROOT, '..', 'shared');
 export const REAL_CORPUS = path.join(SHARED_DIR, 'corpus', 'real');
 export const HAS_SHARED = existsSync(REAL_CORPUS);
 /** The one-line reason tests needing ../shared give when it is absent (a user's clone). */
-export const NO_SHARED_REASON = `../shared/corpus not found beside the repository (${SHARED_DIR}); CI provides it`;
+export const NO_SHARED_REASON = `../shared/corpus not found beside the repository (${SHARED_DIR}): the 86 real events whose licences keep them out of fixtures/real are not tested; CI provides them`;
 
 export interface CliResult {
   readonly code: number | null;

@@ -9,7 +9,7 @@ import {
 } from '../../src/ingest/part-sql.js';
 import { scanRecords } from '../../src/ingest/record-scanner.js';
 import { ScratchFile } from '../../src/ingest/scratch-file.js';
-import { type JsonValue, toJsonValue } from '../../src/query/json-value.js';
+import { type JsonValue, jsonValueConverter } from '../../src/query/json-value.js';
 
 /** Runs records through the worker's real SQL (scratch file → json_transform → projection). */
 export async function transformRecords(
@@ -32,8 +32,8 @@ export async function transformRecords(
       );
       const names = reader.columnNames();
       return reader
-        .getRows()
-        .map((row) => Object.fromEntries(names.map((n, i) => [n, toJsonValue(row[i] ?? null)])));
+        .convertRows(jsonValueConverter)
+        .map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] ?? null])));
     } finally {
       connection.closeSync();
       instance.closeSync();

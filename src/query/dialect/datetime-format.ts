@@ -9,16 +9,25 @@ export class DateFormatError extends Error {
   override readonly name = 'DateFormatError';
 }
 
+/** Whether a pattern prints a timestamp (strftime) or reads one (strptime). */
+export type DateDirection = 'format' | 'parse';
+
+const YEAR: readonly (readonly [number, string])[] = [
+  [4, '%Y'],
+  [3, '%Y'],
+  [2, '%y'],
+  [1, '%Y'],
+];
+
 /** Joda pattern letters by run length (longest first) → strftime. */
 const JODA: Record<string, readonly (readonly [number, string])[]> = {
-  y: [
-    [4, '%Y'],
-    [3, '%Y'],
-    [2, '%y'],
-    [1, '%Y'],
-  ],
-  Y: [
+  y: YEAR,
+  // Year of era: the same digits as the year for every year a CloudTrail event can carry.
+  Y: YEAR,
+  // Week-based year (ISO 8601).
+  x: [
     [4, '%G'],
+    [3, '%G'],
     [2, '%g'],
     [1, '%G'],
   ],
@@ -66,11 +75,21 @@ const JODA: Record<string, readonly (readonly [number, string])[]> = {
     [2, '%V'],
     [1, '%V'],
   ],
-  Z: [[1, '%z']],
   z: [[1, '%Z']],
 };
 
-export function jodaToStrftime(pattern: string): string {
+/**
+ * Joda's offsets: `Z` is `+0000`, `ZZ` `+00:00`, `ZZZ` the zone id. DuckDB's strftime writes
+ * `%z` as `+00`, which is neither; ctlake's timestamps are UTC in a UTC session, so the offset
+ * printed is always zero and is written as Joda writes it. Read back, `%z` accepts both forms.
+ */
+function jodaOffset(run: number, direction: DateDirection): string {
+  if (run >= 3) return '%Z';
+  if (direction === 'parse') return '%z';
+  return run === 2 ? '+00:00' : '+0000';
+}
+
+export function jodaToStrftime(pattern: string, direction: DateDirection = 'format'): string {
   let out = '';
   let i = 0;
   while (i < pattern.length) {
@@ -90,6 +109,11 @@ export function jodaToStrftime(pattern: string): string {
     if (/[A-Za-z]/.test(c)) {
       let run = 1;
       while (pattern.charAt(i + run) === c) run++;
+      if (c === 'Z') {
+        out += jodaOffset(run, direction);
+        i += run;
+        continue;
+      }
       const forms = JODA[c];
       const form = forms?.find(([n]) => run >= n);
       if (!form)

@@ -20,51 +20,56 @@
  * literals — IN and the comparisons then use the same VARCHAR ordering.
  */
 import { RECORD_FIELDS } from '../../schema/event-schema.js';
-
-type Node = Record<string, unknown>;
+import {
+  isNode,
+  replaceNodes,
+  textOf,
+  type TreeNode,
+  type TreeValue,
+  visitNodes,
+} from '../sql-tree.js';
 
 const STRING_COLUMNS = new Set(
   RECORD_FIELDS.filter((f) => f.type.kind === 'string').map((f) => f.name.toLowerCase()),
 );
 
-function isObject(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `eventName`, or `t.eventName` with `t` the view's name or alias: a top-level string field. */
-function isStringColumn(node: unknown, tableNames: ReadonlySet<string>): node is Node {
-  if (!isObject(node) || node['class'] !== 'COLUMN_REF') return false;
+function isStringColumn(
+  node: TreeValue | undefined,
+  tableNames: ReadonlySet<string>,
+): node is TreeNode {
+  if (!isNode(node) || node['class'] !== 'COLUMN_REF') return false;
   const names = node['column_names'];
   if (!Array.isArray(names) || names.length === 0 || names.length > 2) return false;
-  const parts = names as unknown[];
-  const first = parts.length === 2 ? parts[0] : undefined;
-  const last = parts[parts.length - 1];
+  const first = names.length === 2 ? names[0] : undefined;
+  const last = names[names.length - 1];
   if (first !== undefined && !(typeof first === 'string' && tableNames.has(first.toLowerCase())))
     return false;
   return typeof last === 'string' && STRING_COLUMNS.has(last.toLowerCase());
 }
 
-function isStringLiteral(node: unknown): node is Node {
-  if (!isObject(node) || node['class'] !== 'CONSTANT') return false;
+function isStringLiteral(node: TreeValue | undefined): node is TreeNode {
+  if (!isNode(node) || node['class'] !== 'CONSTANT') return false;
   const value = node['value'];
-  if (!isObject(value) || value['is_null'] !== false) return false;
+  if (!isNode(value) || value['is_null'] !== false) return false;
   const type = value['type'];
-  return isObject(type) && type['id'] === 'VARCHAR';
+  return isNode(type) && type['id'] === 'VARCHAR';
 }
 
-function comparison(type: string, left: Node, right: Node, location: unknown): Node {
+function comparison(type: string, left: TreeNode, right: TreeNode, location: TreeValue): TreeNode {
   return { class: 'COMPARISON', type, alias: '', query_location: location, left, right };
 }
 
 /** The literal's text (isStringLiteral holds). */
-function literalText(node: Node): string {
-  return String((node['value'] as Node)['value']);
+function literalText(node: TreeNode): string {
+  const value = node['value'];
+  return isNode(value) ? textOf(value, 'value') : '';
 }
 
 /** The least and greatest of string literals, in DuckDB's VARCHAR order (UTF-8 bytes). */
-function bounds(list: readonly Node[]): [Node | undefined, Node | undefined] {
-  let least: { node: Node; bytes: Buffer } | undefined;
-  let greatest: { node: Node; bytes: Buffer } | undefined;
+function bounds(list: readonly TreeNode[]): [TreeNode | undefined, TreeNode | undefined] {
+  let least: { node: TreeNode; bytes: Buffer } | undefined;
+  let greatest: { node: TreeNode; bytes: Buffer } | undefined;
   for (const node of list) {
     const bytes = Buffer.from(literalText(node));
     if (least === undefined || Buffer.compare(bytes, least.bytes) < 0) least = { node, bytes };
@@ -75,11 +80,11 @@ function bounds(list: readonly Node[]): [Node | undefined, Node | undefined] {
 }
 
 /** The conjunction replacing an eligible IN node, or undefined when it is not eligible. */
-function withRange(node: Node, tableNames: ReadonlySet<string>): Node | undefined {
+function withRange(node: TreeNode, tableNames: ReadonlySet<string>): TreeNode | undefined {
   if (node['class'] !== 'OPERATOR' || node['type'] !== 'COMPARE_IN') return undefined;
   const children = node['children'];
   if (!Array.isArray(children) || children.length < 3) return undefined;
-  const [column, ...rest] = children as unknown[];
+  const [column, ...rest] = children;
   if (!isStringColumn(column, tableNames)) return undefined;
   const list = rest.filter(isStringLiteral);
   if (list.length !== rest.length) return undefined;
@@ -87,7 +92,7 @@ function withRange(node: Node, tableNames: ReadonlySet<string>): Node | undefine
   if (least === undefined || greatest === undefined) return undefined;
   // Nodes are shared, not copied: the tree is only printed after this pass, and its numbers are
   // LosslessNumber instances that a structured clone would turn into plain objects.
-  const at = node['query_location'];
+  const at = node['query_location'] ?? null;
   return {
     class: 'CONJUNCTION',
     type: 'CONJUNCTION_AND',
@@ -101,46 +106,31 @@ function withRange(node: Node, tableNames: ReadonlySet<string>): Node | undefine
   };
 }
 
-/** Rewrites, in place and bottom-up, the eligible IN lists in `holder[key]` and below it. */
-function rewriteSlot(
-  holder: Node | unknown[],
-  key: string | number,
-  tableNames: ReadonlySet<string>,
-): void {
-  const slots = holder as Record<string | number, unknown>;
-  const node = slots[key];
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) rewriteSlot(node, i, tableNames);
-    return;
-  }
-  if (!isObject(node) || node['type'] === 'SELECT_NODE') return; // a subquery: its own scope
-  for (const child of Object.keys(node)) rewriteSlot(node, child, tableNames);
-  const replaced = withRange(node, tableNames);
-  if (replaced) slots[key] = replaced;
-}
-
 /**
- * Finds every SELECT reading the event view directly and rewrites its WHERE clause. `viewName` is
- * the view; `shadowed` says a CTE of the same name hides it, and then nothing is rewritten.
+ * Finds every SELECT reading the event view directly and rewrites, bottom-up, the eligible IN
+ * lists of its WHERE clause (not those of its subqueries, which have scopes of their own).
+ * `viewName` is the view; `shadowed` says a CTE of the same name hides it, and then nothing is
+ * rewritten.
  */
-export function addInListRanges(tree: unknown, viewName: string, shadowed: boolean): void {
+export function addInListRanges(tree: TreeValue, viewName: string, shadowed: boolean): void {
   if (shadowed) return;
-  if (Array.isArray(tree)) {
-    for (const child of tree) addInListRanges(child, viewName, shadowed);
-    return;
-  }
-  if (!isObject(tree)) return;
-  if (tree['type'] === 'SELECT_NODE') {
-    const from = tree['from_table'];
+  visitNodes(tree, new Set(), (node) => {
+    if (node['type'] !== 'SELECT_NODE') return;
+    const from = node['from_table'];
     if (
-      isObject(from) &&
-      from['type'] === 'BASE_TABLE' &&
-      typeof from['table_name'] === 'string' &&
-      from['table_name'].toLowerCase() === viewName
+      !isNode(from) ||
+      from['type'] !== 'BASE_TABLE' ||
+      textOf(from, 'table_name').toLowerCase() !== viewName
     ) {
-      const alias = typeof from['alias'] === 'string' ? from['alias'].toLowerCase() : '';
-      rewriteSlot(tree, 'where_clause', new Set([alias === '' ? viewName : alias]));
+      return;
     }
-  }
-  for (const child of Object.values(tree)) addInListRanges(child, viewName, shadowed);
+    const alias = textOf(from, 'alias').toLowerCase();
+    const names = new Set([alias === '' ? viewName : alias]);
+    replaceNodes(
+      node,
+      'where_clause',
+      (candidate) => withRange(candidate, names),
+      (candidate) => candidate['type'] === 'SELECT_NODE',
+    );
+  });
 }

@@ -28,6 +28,22 @@ function scanQuoted(sql: string, start: number, quote: string): number {
   }
 }
 
+/** `E'…'`: a backslash escapes the next character, a quote included (`E'it\'s'`). */
+function scanEscaped(sql: string, start: number): number {
+  for (let i = start + 2; i < sql.length; i++) {
+    const c = sql.charAt(i);
+    if (c === '\\') i++;
+    else if (c === "'") {
+      if (sql.charAt(i + 1) !== "'") return i + 1;
+      i++;
+    }
+  }
+  return sql.length;
+}
+
+/** A dollar-quote opener (`$$`, `$tag$`) at `at`; a `$name` parameter has no closing `$`. */
+const DOLLAR_QUOTE = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -35,9 +51,18 @@ export function tokenize(sql: string): Token[] {
     const c = sql.charAt(i);
     let end: number;
     let kind: TokenKind;
+    DOLLAR_QUOTE.lastIndex = i;
+    const dollar = c === '$' ? DOLLAR_QUOTE.exec(sql) : null;
     if (c === "'") {
       kind = 'string';
       end = scanQuoted(sql, i, "'");
+    } else if ((c === 'E' || c === 'e') && sql.charAt(i + 1) === "'") {
+      kind = 'string';
+      end = scanEscaped(sql, i);
+    } else if (dollar !== null) {
+      kind = 'string';
+      const close = sql.indexOf(dollar[0], i + dollar[0].length);
+      end = close < 0 ? sql.length : close + dollar[0].length;
     } else if (c === '"') {
       kind = 'quoted';
       end = scanQuoted(sql, i, '"');

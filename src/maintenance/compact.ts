@@ -12,26 +12,26 @@
  * Each day is committed on its own through the catalog (new part pending, old parts retired, in one
  * transaction), so an interrupted compaction leaves a consistent lake and is simply run again.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { CtlakeError, firstLine, isOutOfMemory } from '../errors.js';
+import { isOutOfMemory } from '../duckdb/errors.js';
+import { CtlakeError, UsageError, firstLine } from '../errors.js';
 import {
   DEFAULT_PARQUET_OPTIONS,
   LAKE_PARQUET_CODEC,
   parquetCopyOptions,
-} from '../ingest/part-sql.js';
+} from '../duckdb/parquet.js';
 import { literalGlob, readerPath, readerPaths } from '../duckdb/file-path.js';
-import { sqlString } from '../schema/transform.js';
-import { Catalog, type LivePart } from './catalog.js';
-import { lakeLayout } from './layout.js';
+import { quotedString } from '../duckdb/sql-text.js';
+import { Catalog, type LivePart } from '../lake/catalog.js';
+import { DEFAULT_COMPACT_MEMORY, DEFAULT_LAKE_DIR } from '../defaults.js';
+import { lakeLayout } from '../lake/layout.js';
 
 /** Compacted parts are named so; a day holding only one of them is already compact. */
 export const COMPACT_PREFIX = 'compact';
-
-/** DuckDB's memory limit for the rewrite: one writer per (eventSource, eventName) pair per thread. */
-export const DEFAULT_COMPACT_MEMORY = '1GB';
 
 /** (eventSource, eventName) pairs spread per pass: bounds the open partitions of one COPY. */
 const PAIRS_PER_PASS = 32;
@@ -40,7 +40,8 @@ const PAIRS_PER_PASS = 32;
 const COMPACT_ROW_GROUP_ROWS = 10_240;
 
 export interface CompactOptions {
-  readonly lakeDir: string;
+  /** The lake directory (default `ctlake-lake`). */
+  readonly lakeDir?: string;
   readonly signal?: AbortSignal;
   /** DuckDB memory limit for the rewrite (DuckDB's size syntax). */
   readonly memoryLimit?: string;
@@ -104,9 +105,9 @@ async function compactDay(
              FROM read_parquet(${source}, hive_partitioning = false)
              WHERE (${sources.join(' OR ')})
                AND hash("eventSource", "eventName") IN (${chunk.map((p) => `${p.pair.toString()}::UBIGINT`).join(', ')}))
-       TO ${sqlString(pairsDir)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)},
+       TO ${quotedString(pairsDir)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)},
          PARTITION_BY (pair), OVERWRITE_OR_IGNORE true,
-         FILENAME_PATTERN ${sqlString(`p${String(i)}-{i}`)})`,
+         FILENAME_PATTERN ${quotedString(`p${String(i)}-{i}`)})`,
       named.length > 0 ? [named[0] ?? '', named[named.length - 1] ?? ''] : [],
     );
   }
@@ -116,8 +117,8 @@ async function compactDay(
   // Reading the directories in key order and keeping that order writes the day clustered.
   await connection.run(`SET preserve_insertion_order = true`);
   await connection.run(
-    `COPY (SELECT * FROM read_parquet([${dirs.map(sqlString).join(', ')}], hive_partitioning = false))
-     TO ${sqlString(target)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)},
+    `COPY (SELECT * FROM read_parquet([${dirs.map(quotedString).join(', ')}], hive_partitioning = false))
+     TO ${quotedString(target)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)},
        ROW_GROUP_SIZE ${COMPACT_ROW_GROUP_ROWS})`,
   );
   const counted = await connection.runAndReadAll(
@@ -126,8 +127,17 @@ async function compactDay(
   return Number(counted.getRowsJS()[0]?.[0] ?? 0);
 }
 
-export async function compactLake(options: CompactOptions): Promise<CompactSummary> {
-  const layout = lakeLayout(options.lakeDir);
+/**
+ * Rewrites each day of the lake that holds more than one part (or a part not yet compacted) into
+ * one part clustered by (eventSource, eventName), committing day by day. Throws UsageError when
+ * there is no lake at `lakeDir`, CtlakeError when a day cannot be compacted (that day is left
+ * as it was).
+ */
+export async function compact(options: CompactOptions): Promise<CompactSummary> {
+  const layout = lakeLayout(options.lakeDir ?? DEFAULT_LAKE_DIR);
+  if (!existsSync(layout.catalogPath)) {
+    throw new UsageError(`no lake at ${layout.root} (ctlake ingest creates one)`);
+  }
   const catalog = await Catalog.open(layout);
   const runId = await catalog.beginRun('compact');
   const memoryLimit = options.memoryLimit ?? DEFAULT_COMPACT_MEMORY;

@@ -1,0 +1,51 @@
+/**
+ * ctlake as a library: `import { ingest, query } from 'ctlake'`. Each command of the CLI is one
+ * function here with typed options and a typed result; the CLI only parses flags into them and
+ * prints what they return. Errors a caller can cause are CtlakeError values with a stable `code`
+ * and a one-line message.
+ */
+export {
+  ingest,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestSummary,
+} from './ingest/ingest.js';
+export type { ScratchLimits } from './ingest/scratch-file.js';
+export { compact, type CompactOptions, type CompactSummary } from './maintenance/compact.js';
+export {
+  query,
+  runQuery,
+  type QueryBase,
+  type QueryRequest,
+  type QueryResult,
+  type QuerySource,
+} from './query/run-query.js';
+export type { JsonValue } from './query/json-value.js';
+export {
+  findNamedQuery,
+  loadNamedQueries as listNamedQueries,
+  type NamedQuery,
+  type QueryParameter,
+} from './query/named-queries.js';
+export type { S3Options } from './source/open-sources.js';
+export type { ObjectSelection } from './source/object-filter.js';
+export type { ListingProblem, TrailSource } from './source/trail-source.js';
+export type { ObjectLocation, TrailObject } from './source/trail-object.js';
+export type { TrailKey } from './source/trail-key.js';
+export {
+  CtlakeError,
+  type CtlakeErrorCode,
+  LakeBusyError,
+  QueryError,
+  UsageError,
+} from './errors.js';
+export {
+  DEFAULT_COMPACT_MEMORY,
+  DEFAULT_LAKE_DIR,
+  DEFAULT_QUERY_LIMITS,
+  DEFAULT_QUERY_TIMEOUT_SECONDS,
+  DEFAULT_WORKER_MEMORY,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  type QueryLimits,
+} from './defaults.js';

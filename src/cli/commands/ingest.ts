@@ -1,0 +1,64 @@
+/** `ctlake ingest`: flags → ingest() → progress, one line per bad object, the summary. */
+import { ingest } from '../../ingest/ingest.js';
+import { IngestProgressBar, summaryLine } from '../progress.js';
+import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, onInterrupt, say } from '../terminal.js';
+
+export interface IngestFlags {
+  lake: string;
+  workers: number;
+  workerMemory: string;
+  quiet?: boolean;
+  since?: string;
+  until?: string;
+  account: string[];
+  region: string[];
+  profile?: string;
+  endpointUrl?: string;
+  s3Region?: string;
+  pathStyle?: boolean;
+}
+
+export async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
+  const interrupt = onInterrupt('stopping workers and committing what is done…');
+  const bar = process.stderr.isTTY && !flags.quiet ? new IngestProgressBar() : undefined;
+  try {
+    const summary = await ingest({
+      sources,
+      select: flags,
+      s3: {
+        ...(flags.s3Region === undefined ? {} : { region: flags.s3Region }),
+        ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+        ...(flags.endpointUrl === undefined ? {} : { endpointUrl: flags.endpointUrl }),
+        ...(flags.pathStyle === undefined ? {} : { pathStyle: flags.pathStyle }),
+      },
+      lakeDir: flags.lake,
+      workers: flags.workers,
+      workerMemoryLimit: flags.workerMemory,
+      signal: interrupt.signal,
+      onPlanned: (plan) => bar?.start(plan.todo),
+      onProgress: (p) => bar?.update(p),
+      onObjectError: (uri, reason) => {
+        bar?.stop();
+        say(`${uri}: ${reason}`);
+      },
+      onListingProblem: ({ place, reason }) => {
+        say(`${place}: ${reason}`);
+      },
+    }).catch((error: unknown) => {
+      // Interrupted while the sources were still being listed: nothing was started.
+      if (interrupt.signal.aborted && error instanceof Error && error.name === 'AbortError') {
+        return undefined;
+      }
+      throw error;
+    });
+    if (summary === undefined) return EXIT_INTERRUPTED;
+    bar?.stop();
+    // maxRSS covers the worker threads too: they live in this process.
+    process.stderr.write(summaryLine(summary, process.resourceUsage().maxRSS * 1024) + '\n');
+    if (summary.interrupted) return EXIT_INTERRUPTED;
+    return summary.errors > 0 ? EXIT_INPUT_FAILED : EXIT_OK;
+  } finally {
+    bar?.stop();
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What the CLI says on stderr and how it ends: one `ctlake:` line per message, every one of them
+ * shown inert (file names, keys and reasons may come from the input), the exit statuses, and
+ * Ctrl-C handling.
+ */
+import { terminalSafe } from '../text/terminal-safe.js';
+
+export const EXIT_OK = 0;
+/** Some input could not be read, or the work failed; everything readable was committed. */
+export const EXIT_INPUT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * One line on stderr, `ctlake: ` first. The text may hold file names, S3 keys and messages taken
+ * from the input: they are shown inert (terminal-safe.ts), so no name can clear the screen or
+ * forge a line of its own.
+ */
+export function say(text: string): void {
+  process.stderr.write(`ctlake: ${terminalSafe(text)}\n`);
+}
+
+/** Ctrl-C and SIGTERM abort the signal (once, saying `message`) until `dispose` is called. */
+export function onInterrupt(message: string): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handler = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      // A second Ctrl-C: the user will not wait. Committed work is safe and the rest is redone
+      // by the next run, as after kill -9. The default action of the signal ends the process at
+      // once (status 130 for SIGINT); process.exit would first tear down worker threads still
+      // inside DuckDB, which aborts with a native stack.
+      say('interrupted again, exiting now');
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.stderr.write('\n');
+    say(`interrupted, ${message}`);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
