@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { query } from '../../src/query/run-query.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = path.join(REPO_ROOT, 'bin', 'ctlake.js');
@@ -68,11 +69,14 @@ export function ctlake(args: readonly string[], options: CliOptions = {}): Promi
   return finished(startCli(args, options));
 }
 
-/** Runs a query and returns its rows (`--format json`). */
+/**
+ * Runs a query through the library (in this process: what is tested is the query's answer, not
+ * the command line, which its own tests drive) and returns its rows as `--format json` prints
+ * them.
+ */
 export async function queryRows(lake: string, sql: string): Promise<Record<string, unknown>[]> {
-  const result = await ctlake(['query', '--lake', lake, '--format', 'json', sql]);
-  if (result.code !== 0) throw new Error(`query failed (${String(result.code)}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, unknown>[];
+  const { rows } = await query({ lakeDir: lake, source: { kind: 'text', sql } });
+  return JSON.parse(JSON.stringify(rows)) as Record<string, unknown>[];
 }
 
 export function tempDir(prefix: string): string {
