@@ -338,6 +338,13 @@ export function refuseControlBytes(text: Buffer, offset = 0): void {
   }
 }
 
+/** Where the records lie in their text: from the first one's start to the last one's end. */
+function span({ starts, ends }: RecordRanges): { from: number; to: number } | undefined {
+  const from = starts[0];
+  const to = ends[ends.length - 1];
+  return from === undefined || to === undefined ? undefined : { from, to };
+}
+
 /**
  * Refuses a raw line break inside a record just scanned from `text`. The scan has blanked those
  * between tokens, so any left is inside a string, where JSON forbids it (it must be written
@@ -348,9 +355,9 @@ export function refuseLineBreaksInRecords(
   { starts, ends }: RecordRanges,
   firstRecord: number,
 ): void {
-  const from = starts[0];
-  const to = ends[ends.length - 1];
-  if (from === undefined || to === undefined) return;
+  const records = span({ starts, ends });
+  if (records === undefined) return;
+  const { from, to } = records;
   for (const lineBreak of [NEWLINE, RETURN]) {
     let record = 0;
     for (
@@ -401,9 +408,8 @@ export function refuseInvalidUtf8InRecords(
   { starts, ends }: RecordRanges,
   firstRecord: number,
 ): void {
-  const from = starts[0];
-  const to = ends[ends.length - 1];
-  if (from === undefined || to === undefined || isUtf8(text.subarray(from, to))) return;
+  const records = span({ starts, ends });
+  if (records === undefined || isUtf8(text.subarray(records.from, records.to))) return;
   for (let i = 0; i < starts.length; i++) {
     const record = text.subarray(starts[i], ends[i]);
     if (isUtf8(record)) continue;
