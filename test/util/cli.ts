@@ -32,9 +32,8 @@ export interface CliResult {
 export interface CliOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** Run as this user and group (the tests run as root, whom file modes do not stop). */
-  readonly uid?: number;
-  readonly gid?: number;
+  /** A command that runs the CLI (its arguments follow), e.g. one that drops privileges. */
+  readonly wrapper?: readonly string[];
 }
 
 export function startCli(args: readonly string[], options: CliOptions = {}): ChildProcess {
@@ -43,12 +42,12 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Chi
       'dist/ is missing: run `npm run build` (npm test does) before the end-to-end tests',
     );
   }
-  return spawn(process.execPath, [CLI, ...args], {
+  const [command = process.execPath, ...prefix] = options.wrapper ?? [];
+  const node = options.wrapper === undefined ? [] : [process.execPath];
+  return spawn(command, [...prefix, ...node, CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid === undefined ? {} : { uid: options.uid }),
-    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
 }
 
