@@ -12,6 +12,7 @@ const LAYERS = [
   ['ingest', '^src/ingest/'],
   ['maintenance', '^src/maintenance/'],
   ['query', '^src/query/'],
+  ['detect', '^src/detect/'],
   ['api', '^src/api\\.ts$'],
   ['cli', '^src/cli/'],
 ];

@@ -1,0 +1,135 @@
+/**
+ * A parsed JSON filter pattern (pattern.ts) as a SQL condition on the event's original JSON
+ * (`eventJson`), for one scan of the lake instead of a JavaScript evaluator per event. Every
+ * value and property path is a `${name}` parameter of the query layer, bound as text, never
+ * spliced into the SQL: a pattern comes from a user's file.
+ *
+ * Semantics, following the CloudWatch Logs user guide (and, where it is silent, chosen here):
+ * - A selector matches only a value node: a string, a number or a boolean. One that points at an
+ *   object or an array, or at nothing, matches no comparison, `!=` included.
+ * - `=`/`!=` with a string (quoted, or unquoted and not a number) compare the node's text,
+ *   case-sensitively; `*` matches any run of characters. A number node compares by its JSON text
+ *   (`"400"` matches 400).
+ * - A number (unquoted, signs and exponents allowed) compares numerically with number nodes only.
+ * - `%regex%` matches when the regular expression matches anywhere in the node's text (RE2).
+ * - `IS NULL` is a JSON null; `IS TRUE`/`IS FALSE` a JSON boolean; `NOT EXISTS` an absent key.
+ */
+import type { PatternNode, PatternValue, SelectorStep } from './pattern.js';
+
+/** A condition for the WHERE clause, and the values of its `${name}` parameters. */
+export interface CompiledPattern {
+  readonly condition: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+const SCALAR_TYPES = `('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')`;
+const NUMBER_TYPES = `('BIGINT', 'UBIGINT', 'DOUBLE')`;
+
+/** DuckDB's JSON path of a selector; keys are quoted (they may hold `-`). */
+export function jsonPath(selector: readonly SelectorStep[]): string {
+  return (
+    '$' +
+    selector.map((step) => ('key' in step ? `."${step.key}"` : `[${String(step.index)}]`)).join('')
+  );
+}
+
+/** A wildcard value as a LIKE pattern (escape `\`): `*` is any run, `%` and `_` are literal. */
+function likePattern(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
+}
+
+class Compiler {
+  readonly params: Record<string, string> = {};
+  readonly #paths = new Map<string, string>();
+  #next = 0;
+
+  constructor(
+    readonly prefix: string,
+    readonly column: string,
+  ) {}
+
+  /** A new `${name}` parameter holding `value`. */
+  param(value: string): string {
+    const name = `${this.prefix}${String(++this.#next)}`;
+    this.params[name] = value;
+    return `\${${name}}`;
+  }
+
+  path(selector: readonly SelectorStep[]): string {
+    const path = jsonPath(selector);
+    let ref = this.#paths.get(path);
+    if (ref === undefined) {
+      ref = this.param(path);
+      this.#paths.set(path, ref);
+    }
+    return ref;
+  }
+
+  type(selector: readonly SelectorStep[]): string {
+    return `json_type(${this.column}, ${this.path(selector)})`;
+  }
+
+  text(selector: readonly SelectorStep[]): string {
+    return `json_extract_string(${this.column}, ${this.path(selector)})`;
+  }
+
+  matches(selector: readonly SelectorStep[], value: PatternValue): string {
+    const text = this.text(selector);
+    switch (value.kind) {
+      case 'string':
+        return value.text.includes('*')
+          ? `${text} LIKE ${this.param(likePattern(value.text))} ESCAPE '\\'`
+          : `${text} = ${this.param(value.text)}`;
+      case 'regex':
+        return `regexp_matches(${text}, ${this.param(value.source)})`;
+      case 'number':
+        return `CAST(${text} AS DOUBLE) = CAST(${this.param(value.text)} AS DOUBLE)`;
+      default:
+        return value satisfies never;
+    }
+  }
+
+  compile(node: PatternNode): string {
+    switch (node.kind) {
+      case 'or':
+      case 'and':
+        return `(${node.operands.map((o) => this.compile(o)).join(node.kind === 'or' ? ' OR ' : ' AND ')})`;
+      case 'notExists':
+        return `(${this.type(node.selector)} IS NULL)`;
+      case 'is':
+        return node.what === 'NULL'
+          ? `(${this.type(node.selector)} = 'NULL')`
+          : `(${this.type(node.selector)} = 'BOOLEAN' AND ${this.text(node.selector)} = '${node.what === 'TRUE' ? 'true' : 'false'}')`;
+      case 'compare': {
+        const { selector, operator, value } = node;
+        if (value.kind === 'number') {
+          const guard = `${this.type(selector)} IN ${NUMBER_TYPES}`;
+          if (operator === '=' || operator === '!=') {
+            const equal = this.matches(selector, value);
+            return `(${guard} AND ${operator === '=' ? equal : `NOT (${equal})`})`;
+          }
+          return `(${guard} AND CAST(${this.text(selector)} AS DOUBLE) ${operator} CAST(${this.param(value.text)} AS DOUBLE))`;
+        }
+        const guard = `${this.type(selector)} IN ${SCALAR_TYPES}`;
+        const match = this.matches(selector, value);
+        return `(${guard} AND ${operator === '!=' ? `NOT (${match})` : match})`;
+      }
+      default:
+        return node satisfies never;
+    }
+  }
+}
+
+/**
+ * The pattern as a SQL condition on `column` (default the event view's `"eventJson"`), its
+ * parameters named `${prefix}1`, `${prefix}2`, … so that several patterns can share a query.
+ */
+export function patternToSql(
+  node: PatternNode,
+  prefix = 'mf',
+  column = '"eventJson"',
+): CompiledPattern {
+  const compiler = new Compiler(prefix, column);
+  const condition = compiler.compile(node);
+  return { condition, params: compiler.params };
+}
