@@ -222,6 +222,14 @@ class Parser {
   }
 }
 
+/** Parses a property selector alone (`$.a.b[0]`), as a metric value names one. */
+export function parseSelector(text: string): SelectorStep[] {
+  const parser = new Parser(text);
+  const selector = parser.selector();
+  if (!parser.atEnd()) parser.fail('unexpected text after the selector');
+  return selector;
+}
+
 /** Parses a JSON filter pattern; throws PatternError naming the place and the reason. */
 export function parsePattern(text: string): PatternNode {
   return new Parser(text).pattern();
