@@ -35,3 +35,9 @@ export type TextFormat = (typeof TEXT_FORMATS)[number];
 export const BINARY_FORMATS = ['parquet', 'arrow'] as const;
 export const OUTPUT_FORMATS = [...TEXT_FORMATS, ...BINARY_FORMATS] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/**
+ * Days of history a first-seen anomaly is judged against (GuardDuty and Detective learn over
+ * weeks; two weeks covers a fortnightly job and fits a typical downloaded archive).
+ */
+export const DEFAULT_LEARNING_DAYS = 14;

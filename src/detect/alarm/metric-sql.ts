@@ -1,10 +1,15 @@
 /**
- * The SQL of a metric's data points: per period, the statistic of the values that the metric
- * filters publishing it give the matching events. Several filters may publish one metric (their
- * values add up in one series, as in CloudWatch). A value taken from the event (`$.field`) that is
- * not a number gives no value, as CloudWatch skips it. Every value is a bound `${name}` parameter.
+ * The SQL of many metrics at once: one scan of the lake marks each event with the metric filter
+ * publishers (a filter and one of its metric transformations) whose pattern it matches, with the
+ * value it publishes, and sums them per publisher and per bucket of time. The buckets are the
+ * greatest common divisor of the alarms' periods, so each bucket lies in exactly one period of
+ * every alarm and any statistic of a period follows from its buckets' count, sum, minimum and
+ * maximum. A value taken from the event (`$.field`) that is not a number gives no value, as
+ * CloudWatch skips it. Every value from a filter is a bound `${name}` parameter.
  */
-import type { MetricFilter, MetricTransformation, Statistic } from '../cloudwatch-config.js';
+import type { MetricFilter, MetricTransformation } from '../cloudwatch-config.js';
+import { stringColumn } from '../event-fields.js';
+import { type DetectionWindow, windowCondition } from '../lake-rows.js';
 import { parsePattern, parseSelector } from '../metric-filter/pattern.js';
 import { jsonPath, patternToSql } from '../metric-filter/pattern-sql.js';
 
@@ -13,55 +18,85 @@ export interface MetricQuery {
   readonly params: Readonly<Record<string, string>>;
 }
 
-const AGGREGATE: Record<Statistic, string> = {
-  SampleCount: 'count(v)',
-  Sum: 'sum(v)',
-  Average: 'avg(v)',
-  Minimum: 'min(v)',
-  Maximum: 'max(v)',
-};
-
-/** A publisher of the metric: one filter and the transformation of it that names the metric. */
+/** A publisher of a metric: one filter and the transformation of it that names the metric. */
 export interface Publisher {
   readonly filter: MetricFilter;
   readonly transformation: MetricTransformation;
 }
 
-/** The period's start, in epoch seconds, of each event's time. */
-const PERIOD_START = `(CAST(floor(epoch("eventTime")) AS BIGINT) // CAST(\${period} AS BIGINT)) * CAST(\${period} AS BIGINT)`;
+/** The start of an event's bucket, in epoch seconds. */
+export const bucketStart = (width: number): string =>
+  `(CAST(floor(epoch("eventTime")) AS BIGINT) // ${String(width)}) * ${String(width)}`;
 
-/**
- * `SELECT start, value` per period with at least one value, for `publishers` (each filter's
- * pattern must parse: pattern.ts throws PatternError otherwise).
- */
-export function metricQuery(
+/** Each publisher's condition and value, as CASE arms naming the publisher by its index. */
+export function publisherMarks(
   publishers: readonly Publisher[],
-  period: number,
-  statistic: Statistic,
-): MetricQuery {
-  const params: Record<string, string> = { period: String(period) };
-  const branches = publishers.map(({ filter, transformation }, i) => {
+  params: Record<string, string>,
+  withValues = true,
+): { conditions: string[]; values: string[] } {
+  const conditions: string[] = [];
+  const values: string[] = [];
+  publishers.forEach(({ filter, transformation }, i) => {
     const { condition, params: own } = patternToSql(
       parsePattern(filter.filterPattern),
-      `f${String(i)}_`,
+      `p${String(i)}_`,
+      '"eventJson"',
+      stringColumn,
     );
     Object.assign(params, own);
-    const valueName = `f${String(i)}_value`;
-    const value = transformation.metricValue.startsWith('$')
-      ? `TRY_CAST(json_extract_string("eventJson", \${${valueName}}) AS DOUBLE)`
-      : `CAST(\${${valueName}} AS DOUBLE)`;
+    conditions.push(condition);
+    if (!withValues) return;
+    const valueName = `p${String(i)}_value`;
     params[valueName] = transformation.metricValue.startsWith('$')
       ? jsonPath(parseSelector(transformation.metricValue))
       : transformation.metricValue;
-    return `SELECT "eventTime", ${value} AS v FROM cloudtrail WHERE "eventTime" IS NOT NULL AND ${condition}`;
+    values.push(
+      transformation.metricValue.startsWith('$')
+        ? `TRY_CAST(json_extract_string("eventJson", \${${valueName}}) AS DOUBLE)`
+        : `CAST(\${${valueName}} AS DOUBLE)`,
+    );
   });
-  const sql = `SELECT ${PERIOD_START} AS start, ${AGGREGATE[statistic]} AS value
-FROM (${branches.join('\nUNION ALL\n')})
-WHERE v IS NOT NULL
-GROUP BY 1
-ORDER BY 1`;
+  return { conditions, values };
+}
+
+/**
+ * `SELECT publisher, bucket, n, total, low, high` for every publisher and bucket with at least
+ * one value. Each filter's pattern must parse (pattern.ts throws PatternError otherwise).
+ */
+export function metricsQuery(
+  publishers: readonly Publisher[],
+  bucket: number,
+  window: DetectionWindow,
+): MetricQuery {
+  const params: Record<string, string> = {};
+  const { conditions, values } = publisherMarks(publishers, params);
+  const marks = conditions.map(
+    (condition, i) =>
+      `CASE WHEN ${condition} THEN {p: ${String(i)}, v: ${values[i] ?? 'NULL'}} END`,
+  );
+  const where = ['"eventTime" IS NOT NULL', windowCondition(window, params)].filter(
+    (c) => c !== '',
+  );
+  const sql = `SELECT hit.p AS publisher, bucket, count(hit.v) AS n, sum(hit.v) AS total, min(hit.v) AS low, max(hit.v) AS high
+FROM (
+  SELECT ${bucketStart(bucket)} AS bucket,
+    unnest(list_filter([${marks.join(',\n      ')}], h -> h IS NOT NULL)) AS hit
+  FROM cloudtrail WHERE ${where.join(' AND ')}
+)
+WHERE hit.v IS NOT NULL
+GROUP BY 1, 2
+ORDER BY 1, 2`;
   return { sql, params };
 }
 
-/** The periods in which the lake has any event at all (a filter's default value fills them). */
-export const ACTIVE_PERIODS_SQL = `SELECT DISTINCT ${PERIOD_START} AS start FROM cloudtrail WHERE "eventTime" IS NOT NULL`;
+/** The buckets in which the lake has any event at all (a filter's default value fills them). */
+export function activeBucketsQuery(bucket: number, window: DetectionWindow): MetricQuery {
+  const params: Record<string, string> = {};
+  const where = ['"eventTime" IS NOT NULL', windowCondition(window, params)].filter(
+    (c) => c !== '',
+  );
+  return {
+    sql: `SELECT DISTINCT ${bucketStart(bucket)} AS bucket FROM cloudtrail WHERE ${where.join(' AND ')}`,
+    params,
+  };
+}

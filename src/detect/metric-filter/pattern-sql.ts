@@ -16,6 +16,17 @@
  */
 import type { PatternNode, PatternValue, SelectorStep } from './pattern.js';
 
+/**
+ * The lake column that holds a record field's text (`eventName`, a map value), given the
+ * field's keys and a way to bind a parameter; undefined when the record's JSON must be read.
+ * Reading a column instead of parsing each record is what lets many patterns run over a large
+ * lake in one scan; string comparisons give the same answer either way.
+ */
+export type StringColumn = (
+  keys: readonly string[],
+  bind: (value: string) => string,
+) => string | undefined;
+
 /** A condition for the WHERE clause, and the values of its `${name}` parameters. */
 export interface CompiledPattern {
   readonly condition: string;
@@ -46,7 +57,18 @@ class Compiler {
   constructor(
     readonly prefix: string,
     readonly column: string,
+    readonly stringColumn: StringColumn | undefined,
   ) {}
+
+  /** The lake column holding the selector's value as text, when it has one and may be used. */
+  columnOf(selector: readonly SelectorStep[]): string | undefined {
+    if (this.stringColumn === undefined || !selector.every((step) => 'key' in step))
+      return undefined;
+    return this.stringColumn(
+      selector.map((step) => (step as { key: string }).key),
+      (value) => this.param(value),
+    );
+  }
 
   /** A new `${name}` parameter holding `value`. */
   param(value: string): string {
@@ -73,8 +95,7 @@ class Compiler {
     return `json_extract_string(${this.column}, ${this.path(selector)})`;
   }
 
-  matches(selector: readonly SelectorStep[], value: PatternValue): string {
-    const text = this.text(selector);
+  matches(text: string, value: PatternValue): string {
     switch (value.kind) {
       case 'string':
         return value.text.includes('*')
@@ -94,8 +115,13 @@ class Compiler {
       case 'or':
       case 'and':
         return `(${node.operands.map((o) => this.compile(o)).join(node.kind === 'or' ? ' OR ' : ' AND ')})`;
-      case 'notExists':
-        return `(${this.type(node.selector)} IS NULL)`;
+      case 'notExists': {
+        // A NULL column is an absent key or a JSON null: the record's JSON tells them apart,
+        // and is read only for the rows whose column is NULL.
+        const column = this.columnOf(node.selector);
+        const absent = `(${this.type(node.selector)} IS NULL)`;
+        return column === undefined ? absent : `(${column} IS NULL AND ${absent})`;
+      }
       case 'is':
         return node.what === 'NULL'
           ? `(${this.type(node.selector)} = 'NULL')`
@@ -105,13 +131,18 @@ class Compiler {
         if (value.kind === 'number') {
           const guard = `${this.type(selector)} IN ${NUMBER_TYPES}`;
           if (operator === '=' || operator === '!=') {
-            const equal = this.matches(selector, value);
+            const equal = this.matches(this.text(selector), value);
             return `(${guard} AND ${operator === '=' ? equal : `NOT (${equal})`})`;
           }
           return `(${guard} AND CAST(${this.text(selector)} AS DOUBLE) ${operator} CAST(${this.param(value.text)} AS DOUBLE))`;
         }
+        const column = this.columnOf(selector);
+        if (column !== undefined) {
+          const match = this.matches(column, value);
+          return `(${column} IS NOT NULL AND ${operator === '!=' ? `NOT (${match})` : match})`;
+        }
         const guard = `${this.type(selector)} IN ${SCALAR_TYPES}`;
-        const match = this.matches(selector, value);
+        const match = this.matches(this.text(selector), value);
         return `(${guard} AND ${operator === '!=' ? `NOT (${match})` : match})`;
       }
       default:
@@ -128,8 +159,9 @@ export function patternToSql(
   node: PatternNode,
   prefix = 'mf',
   column = '"eventJson"',
+  stringColumn?: StringColumn,
 ): CompiledPattern {
-  const compiler = new Compiler(prefix, column);
+  const compiler = new Compiler(prefix, column, stringColumn);
   const condition = compiler.compile(node);
   return { condition, params: compiler.params };
 }

@@ -1,0 +1,308 @@
+/**
+ * First-seen anomalies, as GuardDuty and Detective raise them: for each principal — an IAM user,
+ * a role across all its sessions, a root account — the first use, inside the detection window,
+ * of a region, an API (`eventSource:eventName`), a source network (an IPv4 /24, an IPv6 /48, or
+ * the AWS service that called), or a user-agent family (`aws-cli`, `boto3`, `console`…), judged
+ * against the principal's own history over the learning days before the window; and hours of
+ * far more calls than the principal ever made in one hour of that history.
+ *
+ * Ranking, so that churn stays low and a compromise stands out: a lone novelty is low (a new
+ * read-only API, or a new value of a dimension the principal already churns through — a CI
+ * runner's addresses — is only info); novelties of different dimensions that share events (the
+ * same calls came from a new network, with a new client, into a new region) corroborate each
+ * other: two dimensions make each medium, three or more high. Sharing events, not merely a day,
+ * keeps a principal's routine first-time call apart from an intruder's later session. A principal with too little
+ * history (fewer than MIN_BASELINE_EVENTS) is not judged: everything would be new.
+ */
+import type { Finding, Severity } from './finding.js';
+import { MAX_EVIDENCE } from './finding.js';
+import {
+  ACCOUNT_SQL,
+  cellText,
+  type DetectionWindow,
+  type LakeRunner,
+  PRINCIPAL_SQL,
+  rowEvidence,
+  timestampText,
+} from './lake-rows.js';
+
+export type AnomalyDimension = 'region' | 'api' | 'sourceIp' | 'userAgent' | 'volume';
+
+/** A principal needs this much history before anything it does can be "new". */
+export const MIN_BASELINE_EVENTS = 20;
+/** An hour is a volume anomaly at this many times the principal's busiest baseline hour… */
+export const VOLUME_FACTOR = 3;
+/** …and at least this many calls. */
+export const VOLUME_MIN_EVENTS = 100;
+/** At this many distinct values in the baseline, a dimension is churn for the principal. */
+const CHURN: Readonly<Record<Exclude<AnomalyDimension, 'volume'>, number>> = {
+  region: 8,
+  api: Number.POSITIVE_INFINITY,
+  sourceIp: 12,
+  userAgent: 8,
+};
+
+const DAY_MS = 86_400_000;
+
+/** The principal an anomaly is about: a role's ARN for all its sessions, else the caller. */
+const ENTITY_SQL = `coalesce("userIdentity"."sessionContext"."sessionIssuer"."arn", "userIdentity"."arn", "userIdentity"."principalId")`;
+
+const NETWORK_SQL = `CASE
+      WHEN regexp_full_match("sourceIPAddress", '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') THEN regexp_replace("sourceIPAddress", '\\.\\d{1,3}$', '.0/24')
+      WHEN contains("sourceIPAddress", ':') THEN array_to_string(string_split("sourceIPAddress", ':')[1:3], ':') || '::/48'
+      ELSE "sourceIPAddress" END`;
+
+const AGENT_FAMILY_SQL = `nullif(lower(regexp_extract("userAgent", '^\\[?([^/\\s\\[\\]()]+)', 1)), '')`;
+
+/** Events of principals (not of AWS services acting for themselves) in [baseline, until). */
+function principalEvents(withEvidence: boolean): string {
+  return `SELECT ${ENTITY_SQL} AS entity, "eventTime",
+    ${
+      withEvidence
+        ? `${PRINCIPAL_SQL} AS principal, ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName", "errorCode", "readOnly",
+    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,`
+        : ''
+    }
+    [{d: 'region', v: "awsRegion"}, {d: 'api', v: "eventSource" || ':' || "eventName"},
+     {d: 'sourceIp', v: ${NETWORK_SQL}}, {d: 'userAgent', v: ${AGENT_FAMILY_SQL}}] AS dims
+  FROM cloudtrail
+  WHERE "eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
+    AND coalesce("userIdentity"."type", '') <> 'AWSService' AND ${ENTITY_SQL} IS NOT NULL`;
+}
+
+const NOVELTY_SQL = `WITH e AS (${principalEvents(false)}),
+base AS (
+  SELECT entity, count(*) AS n,
+    count(DISTINCT list_extract(dims, 1).v) AS region, count(DISTINCT list_extract(dims, 2).v) AS api,
+    count(DISTINCT list_extract(dims, 3).v) AS "sourceIp", count(DISTINCT list_extract(dims, 4).v) AS "userAgent"
+  FROM e WHERE "eventTime" < CAST(\${since} AS TIMESTAMP)
+  GROUP BY entity HAVING count(*) >= ${String(MIN_BASELINE_EVENTS)}
+),
+firsts AS (
+  SELECT entity, dim.d AS dimension, dim.v AS value, min("eventTime") AS first_time
+  FROM (SELECT entity, "eventTime", unnest(dims) AS dim FROM e WHERE entity IN (SELECT entity FROM base))
+  WHERE dim.v IS NOT NULL
+  GROUP BY ALL
+  HAVING min("eventTime") >= CAST(\${since} AS TIMESTAMP)
+),
+w AS (
+  SELECT x.*, x.dim.d AS dimension, x.dim.v AS value
+  FROM (SELECT *, unnest(dims) AS dim FROM (${principalEvents(true)}) WHERE "eventTime" >= CAST(\${since} AS TIMESTAMP)) x
+)
+SELECT f.entity, f.dimension, f.value, f.first_time, count(*) AS event_count,
+  arg_min(w.principal, w."eventTime") AS principal, arg_min(w."accountId", w."eventTime") AS "accountId",
+  arg_min(w."awsRegion", w."eventTime") AS region, arg_min(w."eventSource", w."eventTime") AS "eventSource",
+  arg_min(w."eventName", w."eventTime") AS "eventName",
+  count(w."errorCode") AS errors, count(*) FILTER (WHERE NOT coalesce(w."readOnly", true)) AS writes,
+  min_by(w.evidence, {t: w."eventTime", o: w.evidence.sourceObject, i: w.evidence.recordIndex}, ${String(MAX_EVIDENCE)}) AS events,
+  any_value(CASE f.dimension WHEN 'region' THEN b.region WHEN 'api' THEN b.api WHEN 'sourceIp' THEN b."sourceIp" ELSE b."userAgent" END) AS baseline_distinct,
+  any_value(b.n) AS baseline_events
+FROM firsts f JOIN w ON w.entity = f.entity AND w.dimension = f.dimension AND w.value = f.value
+JOIN base b ON b.entity = f.entity
+GROUP BY f.entity, f.dimension, f.value, f.first_time`;
+
+const VOLUME_SQL = `WITH hours AS (
+  SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour, count(*) AS n
+  FROM cloudtrail
+  WHERE "eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
+    AND coalesce("userIdentity"."type", '') <> 'AWSService' AND ${ENTITY_SQL} IS NOT NULL
+  GROUP BY ALL
+),
+base AS (
+  SELECT entity, max(n) AS busiest, sum(n) AS total FROM hours
+  WHERE hour < CAST(floor(epoch(CAST(\${since} AS TIMESTAMP))) AS BIGINT) // 3600
+  GROUP BY entity HAVING sum(n) >= ${String(MIN_BASELINE_EVENTS)}
+)
+SELECT h.entity, h.hour, h.n, b.busiest
+FROM hours h JOIN base b USING (entity)
+WHERE h.hour >= CAST(floor(epoch(CAST(\${since} AS TIMESTAMP))) AS BIGINT) // 3600
+  AND h.n >= ${String(VOLUME_MIN_EVENTS)} AND h.n >= ${String(VOLUME_FACTOR)} * b.busiest`;
+
+const VOLUME_EVIDENCE_SQL = `SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour,
+  arg_min(${PRINCIPAL_SQL}, "eventTime") AS principal, arg_min(${ACCOUNT_SQL}, "eventTime") AS "accountId",
+  arg_min("awsRegion", "eventTime") AS region, mode("eventSource") AS "eventSource", mode("eventName") AS "eventName",
+  min("eventTime") AS first_time,
+  min_by({eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"},
+    {t: "eventTime", o: "sourceObject", i: "recordIndex"}, ${String(MAX_EVIDENCE)}) AS events
+FROM cloudtrail
+WHERE "eventTime" >= CAST(\${since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
+  AND list_contains(from_json(\${hours}, '["VARCHAR"]'), ${ENTITY_SQL} || '@' || CAST(CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS VARCHAR))
+GROUP BY ALL`;
+
+interface Novelty {
+  readonly entity: string;
+  readonly dimension: AnomalyDimension;
+  readonly value: string;
+  readonly firstMs: number;
+  /** Whether it counts toward corroboration (not churn, not a lone read-only API). */
+  readonly telling: boolean;
+  readonly row: Readonly<Record<string, unknown>>;
+  /** Its evidence events, by provenance. */
+  readonly events: ReadonlySet<string>;
+}
+
+const eventKeys = (value: unknown): Set<string> =>
+  new Set(rowEvidence(value).map((e) => `${e.sourceObject}#${String(e.recordIndex)}`));
+
+const TITLES: Readonly<Record<AnomalyDimension, string>> = {
+  region: 'First use of a region',
+  api: 'First use of an API',
+  sourceIp: 'First use of a source network',
+  userAgent: 'First use of a user-agent family',
+  volume: 'Hourly call volume far above the baseline',
+};
+
+/** ATT&CK: valid cloud accounts used from somewhere new; volume has no single technique. */
+const MITRE: Readonly<Record<AnomalyDimension, readonly string[]>> = {
+  region: ['T1078.004', 'T1535'],
+  api: ['T1078.004'],
+  sourceIp: ['T1078.004'],
+  userAgent: ['T1078.004'],
+  volume: [],
+};
+
+const text = cellText;
+
+/** The detection window and its baseline, from the options and the lake's time range. */
+export function anomalyWindows(
+  window: DetectionWindow,
+  learningDays: number,
+  lake: { readonly first: number; readonly last: number },
+): { since: number; until: number; baselineSince: number } {
+  const until = window.until === undefined ? lake.last + 1000 : Date.parse(window.until);
+  let since: number;
+  if (window.since !== undefined) since = Date.parse(window.since);
+  else {
+    // Without --since, the window begins once the learning days are over; when the lake is
+    // shorter, its last day is judged against everything before it.
+    since = lake.first + learningDays * DAY_MS;
+    if (since > until - DAY_MS) since = Math.max(lake.first, until - DAY_MS);
+  }
+  return { since, until, baselineSince: Math.max(lake.first, since - learningDays * DAY_MS) };
+}
+
+function severityOf(dimensions: number, novelty: Novelty): Severity {
+  if (!novelty.telling) return 'info';
+  if (dimensions >= 3) return 'high';
+  if (dimensions === 2) return 'medium';
+  return 'low';
+}
+
+export async function detectAnomalies(
+  run: LakeRunner,
+  window: DetectionWindow,
+  learningDays: number,
+): Promise<{ findings: Finding[]; detectors: number }> {
+  const detectors = 5;
+  const [bounds] = await run(
+    `SELECT epoch_ms(min("eventTime")) AS first, epoch_ms(max("eventTime")) AS last FROM cloudtrail`,
+  );
+  const first = Number(bounds?.['first'] ?? NaN);
+  const last = Number(bounds?.['last'] ?? NaN);
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return { findings: [], detectors };
+  const { since, until, baselineSince } = anomalyWindows(window, learningDays, { first, last });
+  if (since <= baselineSince || since >= until) return { findings: [], detectors };
+  const params: Record<string, string> = {
+    baseline_since: timestampText(baselineSince),
+    since: timestampText(since),
+    until: timestampText(until),
+  };
+  const baseline = {
+    baselineSince: new Date(baselineSince).toISOString(),
+    baselineUntil: new Date(since).toISOString(),
+  };
+
+  const novelties: Novelty[] = (await run(NOVELTY_SQL, params)).map((row) => {
+    const dimension = row['dimension'] as Exclude<AnomalyDimension, 'volume'>;
+    const churn = Number(row['baseline_distinct']) >= CHURN[dimension];
+    const readOnlyApi =
+      dimension === 'api' && Number(row['writes']) === 0 && Number(row['errors']) === 0;
+    return {
+      entity: String(row['entity']),
+      dimension,
+      value: String(row['value']),
+      firstMs: Date.parse(String(row['first_time'])),
+      telling: !churn && !readOnlyApi,
+      row,
+      events: eventKeys(row['events']),
+    };
+  });
+
+  const volumeRows = await run(VOLUME_SQL, params);
+  const volumeEvidence = new Map<string, Readonly<Record<string, unknown>>>();
+  if (volumeRows.length > 0) {
+    const hours = volumeRows.map((r) => `${String(r['entity'])}@${String(r['hour'])}`);
+    const evidenceParams = {
+      since: params['since'] ?? '',
+      until: params['until'] ?? '',
+      hours: JSON.stringify(hours),
+    };
+    for (const row of await run(VOLUME_EVIDENCE_SQL, evidenceParams)) {
+      volumeEvidence.set(`${String(row['entity'])}@${String(row['hour'])}`, row);
+    }
+  }
+  const volumes: Novelty[] = volumeRows.map((row) => {
+    const key = `${String(row['entity'])}@${String(row['hour'])}`;
+    const evidence = volumeEvidence.get(key) ?? {};
+    return {
+      entity: String(row['entity']),
+      dimension: 'volume',
+      value: String(row['n']),
+      firstMs: Number(row['hour']) * 3_600_000,
+      telling: true,
+      row: { ...row, ...evidence, event_count: row['n'] },
+      events: eventKeys(evidence['events']),
+    };
+  });
+
+  const all = [...novelties, ...volumes];
+  const byEntity = new Map<string, Novelty[]>();
+  for (const n of all) byEntity.set(n.entity, [...(byEntity.get(n.entity) ?? []), n]);
+
+  const findings = all.map((n): Finding => {
+    const near = (byEntity.get(n.entity) ?? []).filter(
+      (m) => m.telling && m !== n && [...m.events].some((e) => n.events.has(e)),
+    );
+    const dimensions = new Set(near.map((m) => m.dimension));
+    if (n.telling) dimensions.add(n.dimension);
+    const severity =
+      n.dimension === 'volume'
+        ? dimensions.size >= 3
+          ? 'high'
+          : Number(n.row['n']) >= 10 * Number(n.row['busiest'])
+            ? 'medium'
+            : severityOf(dimensions.size, n)
+        : severityOf(dimensions.size, n);
+    const details: Record<string, unknown> = {
+      dimension: n.dimension,
+      value: n.dimension === 'volume' ? Number(n.row['n']) : n.value,
+      entity: n.entity,
+      ...baseline,
+      corroboratedBy: [...dimensions].filter((d) => d !== n.dimension).sort(),
+    };
+    if (n.dimension === 'volume') {
+      details['busiestBaselineHour'] = Number(n.row['busiest']);
+      details['hourStart'] = new Date(n.firstMs).toISOString();
+    } else {
+      details['baselineDistinct'] = Number(n.row['baseline_distinct']);
+      details['baselineEvents'] = Number(n.row['baseline_events']);
+    }
+    return {
+      rule: `anomaly-${n.dimension === 'sourceIp' ? 'source-network' : n.dimension === 'userAgent' ? 'user-agent' : n.dimension}`,
+      title: `${TITLES[n.dimension]}${n.dimension === 'volume' ? '' : `: ${n.value}`}`,
+      severity,
+      kind: 'anomaly',
+      time: text(n.row['first_time']) ?? new Date(n.firstMs).toISOString(),
+      principal: text(n.row['principal']),
+      accountId: text(n.row['accountId']),
+      region: text(n.row['region']),
+      eventSource: text(n.row['eventSource']),
+      eventName: text(n.row['eventName']),
+      eventCount: Number(n.row['event_count']),
+      events: rowEvidence(n.row['events']),
+      details,
+      mitre: MITRE[n.dimension],
+    };
+  });
+  return { findings, detectors };
+}

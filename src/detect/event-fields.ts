@@ -1,0 +1,106 @@
+/**
+ * A CloudTrail field named by its dotted path (`eventName`, `userIdentity.sessionContext.
+ * sessionIssuer.arn`, `requestParameters.bucketName`, `requestParameters.policy.Statement`) as a
+ * SQL value over the lake's `cloudtrail` view, for the rule compilers. A path the lake has a
+ * column for reads the column (a scan of one column, not a parse of the record); a map column's
+ * top-level key reads the map, where nested values are JSON text as in CloudTrail Lake; any other
+ * path reads the record's own JSON. Through arrays (`resources.ARN`,
+ * `requestParameters.containerDefinitions.command`) a path has several values: it is a list.
+ */
+import { type Field, type FieldType, RECORD_FIELDS } from '../schema/event-schema.js';
+import { jsonPath } from './metric-filter/pattern-sql.js';
+
+/** A VARCHAR expression, or a VARCHAR[] expression when the path can cross arrays. */
+export type FieldValue =
+  | { readonly kind: 'scalar'; readonly sql: string }
+  | { readonly kind: 'list'; readonly sql: string };
+
+/** Makes a bound parameter holding `value` and returns its `${name}` reference. */
+export type BindParameter = (value: string) => string;
+
+const col = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+function fieldNamed(fields: readonly Field[], name: string): Field | undefined {
+  return (
+    fields.find((f) => f.name === name) ??
+    fields.find((f) => f.name.toLowerCase() === name.toLowerCase())
+  );
+}
+
+/**
+ * The record's JSON at `keys`. One key: a scalar. Deeper: a list of the values at that path
+ * where no array is crossed, or where one array is crossed at any one step (`a[*].b.c`,
+ * `a.b[*].c`) — the shapes CloudTrail's request parameters take.
+ */
+function jsonValue(keys: readonly string[], bind: BindParameter): FieldValue {
+  const steps = keys.map((key) => ({ key }));
+  const exact = `json_extract_string("eventJson", ${bind(jsonPath(steps))})`;
+  if (keys.length === 1) return { kind: 'scalar', sql: exact };
+  const throughArrays = keys.slice(0, -1).map((_, i) => {
+    const path = jsonPath(steps.slice(0, i + 1)) + '[*]' + jsonPath(steps.slice(i + 1)).slice(1);
+    return `coalesce(json_extract_string("eventJson", ${bind(path)}), [])`;
+  });
+  return {
+    kind: 'list',
+    sql: `list_filter(flatten([[${exact}], ${throughArrays.join(', ')}]), v -> v IS NOT NULL)`,
+  };
+}
+
+/** `path` is dotted text (`userIdentity.arn`, as Sigma names fields) or the keys themselves. */
+export function fieldValue(path: string | readonly string[], bind: BindParameter): FieldValue {
+  const keys = typeof path === 'string' ? path.split('.') : path;
+  if (keys.length === 0 || keys.some((key) => key === '')) {
+    throw new RangeError(`the field "${keys.join('.')}" has an empty key`);
+  }
+  let fields: readonly Field[] = RECORD_FIELDS;
+  let sql = '';
+  for (let i = 0; i < keys.length; i++) {
+    const field = fieldNamed(fields, keys[i] as string);
+    if (field === undefined) break;
+    sql = sql === '' ? col(field.name) : `${sql}.${col(field.name)}`;
+    const type: FieldType = field.type;
+    const last = i === keys.length - 1;
+    switch (type.kind) {
+      case 'string':
+        if (last) return { kind: 'scalar', sql };
+        return jsonValue(keys, bind);
+      case 'boolean':
+        if (last) return { kind: 'scalar', sql: `CAST(${sql} AS VARCHAR)` };
+        return jsonValue(keys, bind);
+      case 'struct':
+        if (last) return jsonValue(keys, bind);
+        fields = type.fields;
+        continue;
+      case 'map':
+        if (last) {
+          return {
+            kind: 'scalar',
+            sql: `CAST(json_extract("eventJson", ${bind(jsonPath(keys.map((key) => ({ key }))))}) AS VARCHAR)`,
+          };
+        }
+        if (i === keys.length - 2) {
+          return {
+            kind: 'scalar',
+            sql: `map_extract_value(${sql}, ${bind(keys[i + 1] as string)})`,
+          };
+        }
+        return jsonValue(keys, bind);
+      case 'timestamp':
+      case 'list':
+        return jsonValue(keys, bind);
+      default:
+        return type satisfies never;
+    }
+  }
+  return jsonValue(keys, bind);
+}
+
+/**
+ * The column (or map value) holding a field's text, for the metric filter compiler: a string
+ * column, a boolean column as `true`/`false`, or a map's top-level key; undefined otherwise.
+ */
+export function stringColumn(keys: readonly string[], bind: BindParameter): string | undefined {
+  const probe = fieldValue(keys, () => "''");
+  if (probe.kind !== 'scalar' || probe.sql.includes('"eventJson"')) return undefined;
+  return fieldValue(keys, bind).sql;
+}

@@ -1,0 +1,305 @@
+/**
+ * A Sigma detection (Sigma specification 2.1) compiled to one SQL condition over the lake's
+ * `cloudtrail` view, so that every rule of every pack is a column of one scan instead of a scan
+ * of its own. Every value from a rule is a bound `${name}` parameter, never SQL text.
+ *
+ * Semantics:
+ * - A selection map: every field matches (AND); a list of maps: any map (OR); a list of plain
+ *   values: keywords, each searched for anywhere in the record's JSON.
+ * - A field with a list of values matches any one (`|all`: every one).
+ * - Strings match case-insensitively unless `|cased`; `*` is any run and `?` any one character,
+ *   `\*`, `\?` and `\\` their literal selves; `contains`/`startswith`/`endswith` add the
+ *   wildcards; `re` is an RE2 regular expression found anywhere (`|i`, `|m`, `|s` flags).
+ * - `null` matches an absent or null field; a comparison on an absent field is false, and stays
+ *   false under `not` (as pySigma's SQL backends do with COALESCE), so `not filter` holds for an
+ *   event without the filter's field.
+ */
+import { fieldValue, type BindParameter, type FieldValue } from '../event-fields.js';
+import { type Condition, identifiersMatching, parseCondition } from './condition.js';
+
+export interface CompiledDetection {
+  readonly condition: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** Why a rule cannot be compiled; the rule loader reports it with the rule's file and line. */
+export class SigmaError extends Error {
+  override readonly name = 'SigmaError';
+}
+
+const UNSUPPORTED_MODIFIERS = new Set([
+  'base64',
+  'base64offset',
+  'utf16le',
+  'utf16be',
+  'utf16',
+  'wide',
+  'windash',
+  'expand',
+]);
+
+const KNOWN_MODIFIERS = new Set([
+  'contains',
+  'startswith',
+  'endswith',
+  'all',
+  're',
+  'i',
+  'm',
+  's',
+  'cidr',
+  'exists',
+  'cased',
+  'fieldref',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+]);
+
+type Scalar = string | number | boolean | null;
+
+/** A Sigma string with `*`/`?` wildcards and `\` escapes as a LIKE pattern escaped by `\`. */
+export function likePattern(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    if (c === '\\') {
+      const next = value[i + 1];
+      if (next === '*' || next === '?' || next === '\\') {
+        out += next === '\\' ? '\\\\' : next;
+        i++;
+        continue;
+      }
+      out += '\\\\';
+    } else if (c === '*') out += '%';
+    else if (c === '?') out += '_';
+    else if (c === '%' || c === '_') out += `\\${c}`;
+    else out += c;
+  }
+  return out;
+}
+
+/** The inclusive range of an IPv4 CIDR block as 32-bit numbers. */
+function ipv4Range(cidr: string): [number, number] {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
+  if (match === null) {
+    throw new SigmaError(
+      cidr.includes(':')
+        ? `cidr ${cidr}: IPv6 ranges are not supported`
+        : `cidr ${cidr} is not an IPv4 range`,
+    );
+  }
+  const octets = match.slice(1, 5).map(Number);
+  const bits = Number(match[5]);
+  if (octets.some((o) => o > 255) || bits > 32) throw new SigmaError(`cidr ${cidr} is not valid`);
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const low = Math.floor(address / size) * size;
+  return [low, low + size - 1];
+}
+
+/** An IPv4 address in dotted form as a number, NULL for anything else. */
+const ipv4Number = (x: string): string =>
+  `CASE WHEN regexp_full_match(${x}, '\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}') THEN ` +
+  `TRY_CAST(split_part(${x}, '.', 1) AS BIGINT) * 16777216 + TRY_CAST(split_part(${x}, '.', 2) AS BIGINT) * 65536 + ` +
+  `TRY_CAST(split_part(${x}, '.', 3) AS BIGINT) * 256 + TRY_CAST(split_part(${x}, '.', 4) AS BIGINT) END`;
+
+class Compiler {
+  readonly params: Record<string, string> = {};
+  #next = 0;
+
+  constructor(readonly prefix: string) {}
+
+  readonly bind: BindParameter = (value) => {
+    const name = `${this.prefix}${String(++this.#next)}`;
+    this.params[name] = value;
+    return `\${${name}}`;
+  };
+
+  /** `predicate` applied to a field's value: to the value, or to any element of a list. */
+  anyValue(field: FieldValue, predicate: (x: string) => string): string {
+    return field.kind === 'scalar'
+      ? `coalesce(${predicate(field.sql)}, false)`
+      : `coalesce(len(list_filter(${field.sql}, v -> ${predicate('v')})) > 0, false)`;
+  }
+
+  valuePredicate(value: Scalar, modifiers: ReadonlySet<string>, field: FieldValue): string {
+    if (value === null) {
+      return field.kind === 'scalar' ? `(${field.sql} IS NULL)` : `(len(${field.sql}) = 0)`;
+    }
+    if (modifiers.has('exists')) {
+      if (typeof value !== 'boolean') throw new SigmaError('|exists takes true or false');
+      const present =
+        field.kind === 'scalar' ? `(${field.sql} IS NOT NULL)` : `(len(${field.sql}) > 0)`;
+      return value ? present : `(NOT ${present})`;
+    }
+    const text = String(value);
+    if (modifiers.has('fieldref')) {
+      const other = fieldValue(text, this.bind);
+      if (other.kind !== 'scalar') {
+        throw new SigmaError(`|fieldref to ${text}, a field with several values, is not supported`);
+      }
+      return this.anyValue(field, (x) =>
+        modifiers.has('cased') ? `${x} = ${other.sql}` : `lower(${x}) = lower(${other.sql})`,
+      );
+    }
+    if (modifiers.has('re')) {
+      const flags = ['i', 'm', 's'].filter((f) => modifiers.has(f)).join('');
+      const pattern = this.bind(flags === '' ? text : `(?${flags})${text}`);
+      return this.anyValue(field, (x) => `regexp_matches(${x}, ${pattern})`);
+    }
+    if (modifiers.has('cidr')) {
+      const [low, high] = ipv4Range(text);
+      const lo = this.bind(String(low));
+      const hi = this.bind(String(high));
+      return this.anyValue(
+        field,
+        (x) => `(${ipv4Number(x)}) BETWEEN CAST(${lo} AS BIGINT) AND CAST(${hi} AS BIGINT)`,
+      );
+    }
+    for (const [modifier, operator] of [
+      ['gt', '>'],
+      ['gte', '>='],
+      ['lt', '<'],
+      ['lte', '<='],
+    ] as const) {
+      if (modifiers.has(modifier)) {
+        if (!Number.isFinite(Number(text))) throw new SigmaError(`|${modifier} takes a number`);
+        const number = this.bind(text);
+        return this.anyValue(
+          field,
+          (x) => `TRY_CAST(${x} AS DOUBLE) ${operator} CAST(${number} AS DOUBLE)`,
+        );
+      }
+    }
+    let pattern = likePattern(text);
+    if (modifiers.has('contains')) pattern = `%${pattern}%`;
+    else if (modifiers.has('startswith')) pattern = `${pattern}%`;
+    else if (modifiers.has('endswith')) pattern = `%${pattern}`;
+    const like = modifiers.has('cased') ? 'LIKE' : 'ILIKE';
+    const bound = this.bind(pattern);
+    return this.anyValue(field, (x) => `${x} ${like} ${bound} ESCAPE '\\'`);
+  }
+
+  fieldCondition(key: string, values: unknown): string {
+    const [path = '', ...mods] = key.split('|');
+    const modifiers = new Set(mods.map((m) => m.toLowerCase()));
+    for (const modifier of modifiers) {
+      if (UNSUPPORTED_MODIFIERS.has(modifier)) {
+        throw new SigmaError(`the modifier |${modifier} is not supported (field ${path})`);
+      }
+      if (!KNOWN_MODIFIERS.has(modifier)) {
+        throw new SigmaError(`the modifier |${modifier} is not known (field ${path})`);
+      }
+    }
+    if (path === '') throw new SigmaError(`a field name is missing in "${key}"`);
+    const field = fieldValue(path, this.bind);
+    const list = Array.isArray(values) ? (values as unknown[]) : [values];
+    if (list.length === 0) throw new SigmaError(`the field ${path} has an empty list of values`);
+    const predicates = list.map((value) => {
+      if (value !== null && typeof value === 'object') {
+        throw new SigmaError(`the field ${path} has a value that is not a string or number`);
+      }
+      return this.valuePredicate(value as Scalar, modifiers, field);
+    });
+    if (predicates.length === 1) return predicates[0] as string;
+    return `(${predicates.join(modifiers.has('all') ? ' AND ' : ' OR ')})`;
+  }
+
+  keyword(value: unknown): string {
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new SigmaError('a keyword list may hold only strings and numbers');
+    }
+    const bound = this.bind(`%${likePattern(String(value))}%`);
+    return `coalesce("eventJson" ILIKE ${bound} ESCAPE '\\', false)`;
+  }
+
+  searchIdentifier(name: string, body: unknown): string {
+    if (Array.isArray(body)) {
+      if (body.length === 0) throw new SigmaError(`the search identifier ${name} is empty`);
+      const isMap = (item: unknown): boolean =>
+        item !== null && typeof item === 'object' && !Array.isArray(item);
+      if (body.every(isMap)) {
+        return `(${body.map((item) => this.selection(name, item as Record<string, unknown>)).join(' OR ')})`;
+      }
+      if (body.some(isMap)) {
+        throw new SigmaError(`the search identifier ${name} mixes maps and keywords`);
+      }
+      return `(${body.map((item) => this.keyword(item)).join(' OR ')})`;
+    }
+    if (body !== null && typeof body === 'object') {
+      return this.selection(name, body as Record<string, unknown>);
+    }
+    if (typeof body === 'string' || typeof body === 'number') return this.keyword(body);
+    throw new SigmaError(`the search identifier ${name} is empty`);
+  }
+
+  selection(name: string, map: Record<string, unknown>): string {
+    const entries = Object.entries(map);
+    if (entries.length === 0) throw new SigmaError(`the search identifier ${name} is empty`);
+    const parts = entries.map(([key, values]) => this.fieldCondition(key, values));
+    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' AND ')})`;
+  }
+}
+
+function conditionSql(condition: Condition, identifiers: ReadonlyMap<string, string>): string {
+  switch (condition.kind) {
+    case 'identifier': {
+      const sql = identifiers.get(condition.name);
+      if (sql === undefined) {
+        throw new SigmaError(`the condition names ${condition.name}, which is not defined`);
+      }
+      return sql;
+    }
+    case 'not':
+      return `(NOT ${conditionSql(condition.operand, identifiers)})`;
+    case 'and':
+    case 'or':
+      return `(${condition.operands.map((c) => conditionSql(c, identifiers)).join(` ${condition.kind.toUpperCase()} `)})`;
+    case 'oneOf':
+    case 'allOf': {
+      const names = identifiersMatching(condition.pattern, [...identifiers.keys()]);
+      if (names.length === 0) {
+        throw new SigmaError(`"${condition.pattern}" in the condition names no search identifier`);
+      }
+      const sqls = names.map((n) => identifiers.get(n) as string);
+      return `(${sqls.join(condition.kind === 'oneOf' ? ' OR ' : ' AND ')})`;
+    }
+    default:
+      return condition satisfies never;
+  }
+}
+
+/**
+ * `detection` is the rule's `detection` map (search identifiers and `condition`); `prefix`
+ * names its parameters, unique per rule in a query.
+ */
+export function compileDetection(
+  detection: Readonly<Record<string, unknown>>,
+  prefix: string,
+): CompiledDetection {
+  const compiler = new Compiler(prefix);
+  const identifiers = new Map<string, string>();
+  for (const [name, body] of Object.entries(detection)) {
+    if (name === 'condition' || name === 'timeframe') continue;
+    identifiers.set(name, compiler.searchIdentifier(name, body));
+  }
+  const raw = detection['condition'];
+  const texts = Array.isArray(raw) ? raw : [raw];
+  if (texts.length === 0 || texts.some((t) => typeof t !== 'string' || t.trim() === '')) {
+    throw new SigmaError('the detection has no condition');
+  }
+  const parts = (texts as string[]).map((text) => {
+    try {
+      return conditionSql(parseCondition(text), identifiers);
+    } catch (error) {
+      if (error instanceof SigmaError) throw error;
+      throw new SigmaError((error as Error).message);
+    }
+  });
+  return {
+    condition: parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`,
+    params: compiler.params,
+  };
+}
