@@ -41,3 +41,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
  * weeks; two weeks covers a fortnightly job and fits a typical downloaded archive).
  */
 export const DEFAULT_LEARNING_DAYS = 14;
+
+/** `ctlake detect --format`: findings for a person, for programs, for SIEMs (OCSF). */
+export const FINDING_FORMATS = ['table', 'json', 'ndjson', 'csv', 'ocsf'] as const;
+export type FindingFormat = (typeof FINDING_FORMATS)[number];

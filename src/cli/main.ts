@@ -11,14 +11,18 @@ import {
   DEFAULT_LAKE_DIR,
   DEFAULT_QUERY_LIMITS,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
+  DEFAULT_LEARNING_DAYS,
   DEFAULT_WORKER_MEMORY,
+  FINDING_FORMATS,
   OUTPUT_FORMATS,
 } from '../defaults.js';
+import { SEVERITIES } from '../detect/finding.js';
 import { CtlakeError } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
+import type { DetectFlags } from './commands/detect.js';
 import type { IngestFlags } from './commands/ingest.js';
 import type { QueryFlags } from './commands/query.js';
-import { collect, collectParam, memorySize, seconds, workerCount } from './options.js';
+import { collect, collectParam, memorySize, positiveInt, seconds, workerCount } from './options.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say } from './terminal.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -142,6 +146,45 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (flags: { lake: string; memory: string }) => {
       const { compactCommand } = await import('./commands/compact.js');
       setExit(await compactCommand(flags));
+    });
+
+  program
+    .command('detect')
+    .description(
+      'run detections over the lake: Sigma rules, CloudWatch metric filters and alarms, the built-in packs, first-seen anomalies',
+    )
+    .addOption(lakeOption())
+    .option(
+      '--pack <name>',
+      'a built-in pack: sigma, genai, attack, cis, seeds, anomalies (repeatable; default: all)',
+      collect,
+    )
+    .option('--rules <path>', 'Sigma or ctlake rule files or folders (repeatable)', collect)
+    .option(
+      '--metric-filters <file>',
+      'metric filters as `aws logs describe-metric-filters` prints them (with --alarms)',
+    )
+    .option('--alarms <file>', 'alarms as `aws cloudwatch describe-alarms` prints them')
+    .option('--since <time>', 'detect from this time (ISO 8601; default: the whole lake)')
+    .option('--until <time>', 'detect up to this time (ISO 8601)')
+    .addOption(
+      new Option('--learning-days <n>', 'days before the window that anomalies are judged against')
+        .argParser(positiveInt)
+        .default(DEFAULT_LEARNING_DAYS),
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(FINDING_FORMATS).default('table'),
+    )
+    .option('--out <file>', 'write the findings to a file')
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit with status 3 when a finding is at or above this severity (for CI gates)',
+      ).choices(SEVERITIES),
+    )
+    .action(async (flags: DetectFlags) => {
+      const { detectCommand } = await import('./commands/detect.js');
+      setExit(await detectCommand(flags));
     });
 
   program

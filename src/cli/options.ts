@@ -49,8 +49,8 @@ export function seconds(value: string): number {
 }
 
 /** A repeatable flag whose values may also be comma-separated. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').filter((v) => v !== '')];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter((v) => v !== '')];
 }
 
 /** `--param name=value`, repeatable. */

@@ -36,7 +36,8 @@ function jsonValue(keys: readonly string[], bind: BindParameter): FieldValue {
   const steps = keys.map((key) => ({ key }));
   const exact = `json_extract_string("eventJson", ${bind(jsonPath(steps))})`;
   if (keys.length === 1) return { kind: 'scalar', sql: exact };
-  const throughArrays = keys.slice(0, -1).map((_, i) => {
+  // An array at the end of the path: its elements too (`tags: prod` matches ["dev","prod"]).
+  const throughArrays = keys.map((_, i) => {
     const path = jsonPath(steps.slice(0, i + 1)) + '[*]' + jsonPath(steps.slice(i + 1)).slice(1);
     return `coalesce(json_extract_string("eventJson", ${bind(path)}), [])`;
   });
@@ -47,6 +48,17 @@ function jsonValue(keys: readonly string[], bind: BindParameter): FieldValue {
 }
 
 /** `path` is dotted text (`userIdentity.arn`, as Sigma names fields) or the keys themselves. */
+/**
+ * A map's value: the text Lake keeps (nested values as JSON text), and when that is a JSON
+ * array, its elements too — as Sigma matches a list field when any element matches.
+ */
+function mapValue(value: string): FieldValue {
+  return {
+    kind: 'list',
+    sql: `CASE WHEN ${value} IS NULL THEN []::VARCHAR[] WHEN starts_with(${value}, '[') THEN list_concat([${value}], coalesce(TRY(json_extract_string(${value}, '$[*]')), [])) ELSE [${value}] END`,
+  };
+}
+
 export function fieldValue(path: string | readonly string[], bind: BindParameter): FieldValue {
   const keys = typeof path === 'string' ? path.split('.') : path;
   if (keys.length === 0 || keys.some((key) => key === '')) {
@@ -79,10 +91,7 @@ export function fieldValue(path: string | readonly string[], bind: BindParameter
           };
         }
         if (i === keys.length - 2) {
-          return {
-            kind: 'scalar',
-            sql: `map_extract_value(${sql}, ${bind(keys[i + 1] as string)})`,
-          };
+          return mapValue(`map_extract_value(${sql}, ${bind(keys[i + 1] as string)})`);
         }
         return jsonValue(keys, bind);
       case 'timestamp':
@@ -100,6 +109,11 @@ export function fieldValue(path: string | readonly string[], bind: BindParameter
  * column, a boolean column as `true`/`false`, or a map's top-level key; undefined otherwise.
  */
 export function stringColumn(keys: readonly string[], bind: BindParameter): string | undefined {
+  const [first, second, ...rest] = keys;
+  const top = first === undefined ? undefined : fieldNamed(RECORD_FIELDS, first);
+  if (top?.type.kind === 'map' && second !== undefined && rest.length === 0) {
+    return `map_extract_value(${col(top.name)}, ${bind(second)})`;
+  }
   const probe = fieldValue(keys, () => "''");
   if (probe.kind !== 'scalar' || probe.sql.includes('"eventJson"')) return undefined;
   return fieldValue(keys, bind).sql;

@@ -25,3 +25,9 @@ export function packagePath(...parts: string[]): string {
 export function readPackageFile(...parts: string[]): string {
   return readFileSync(packagePath(...parts), 'utf8');
 }
+
+/** ctlake's version, from its package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readPackageFile('package.json')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+}

@@ -137,11 +137,12 @@ class Compiler {
     const text = String(value);
     if (modifiers.has('fieldref')) {
       const other = fieldValue(text, this.bind);
-      if (other.kind !== 'scalar') {
-        throw new SigmaError(`|fieldref to ${text}, a field with several values, is not supported`);
-      }
+      const equal = (x: string, y: string): string =>
+        modifiers.has('cased') ? `${x} = ${y}` : `lower(${x}) = lower(${y})`;
       return this.anyValue(field, (x) =>
-        modifiers.has('cased') ? `${x} = ${other.sql}` : `lower(${x}) = lower(${other.sql})`,
+        other.kind === 'scalar'
+          ? equal(x, other.sql)
+          : `len(list_filter(${other.sql}, o -> ${equal(x, 'o')})) > 0`,
       );
     }
     if (modifiers.has('re')) {
@@ -215,6 +216,14 @@ class Compiler {
     return `coalesce("eventJson" ILIKE ${bound} ESCAPE '\\', false)`;
   }
 
+  /** `'|all': [a, b]`: keywords that must all occur in the record. */
+  allKeywords(name: string, values: unknown): string {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new SigmaError(`the keywords of ${name} with |all must be a non-empty list`);
+    }
+    return `(${values.map((value) => this.keyword(value)).join(' AND ')})`;
+  }
+
   searchIdentifier(name: string, body: unknown): string {
     if (Array.isArray(body)) {
       if (body.length === 0) throw new SigmaError(`the search identifier ${name} is empty`);
@@ -238,7 +247,9 @@ class Compiler {
   selection(name: string, map: Record<string, unknown>): string {
     const entries = Object.entries(map);
     if (entries.length === 0) throw new SigmaError(`the search identifier ${name} is empty`);
-    const parts = entries.map(([key, values]) => this.fieldCondition(key, values));
+    const parts = entries.map(([key, values]) =>
+      key === '|all' ? this.allKeywords(name, values) : this.fieldCondition(key, values),
+    );
     return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' AND ')})`;
   }
 }
@@ -298,8 +309,10 @@ export function compileDetection(
       throw new SigmaError((error as Error).message);
     }
   });
-  return {
-    condition: parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`,
-    params: compiler.params,
-  };
+  const condition = parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`;
+  // Identifiers the condition does not use are still checked, but bind nothing.
+  const params = Object.fromEntries(
+    Object.entries(compiler.params).filter(([name]) => condition.includes(`\${${name}}`)),
+  );
+  return { condition, params };
 }
