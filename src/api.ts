@@ -27,6 +27,31 @@ export {
   type NamedQuery,
   type QueryParameter,
 } from './query/named-queries.js';
+export {
+  detect,
+  detectionPacks,
+  readCloudWatchFiles,
+  type DetectOptions,
+  type DetectResult,
+} from './detect/detect.js';
+export {
+  type Evidence,
+  type Finding,
+  type FindingKind,
+  MAX_EVIDENCE,
+  SEVERITIES,
+  type Severity,
+} from './detect/finding.js';
+export { formatFindings, ocsfFinding } from './detect/finding-formats.js';
+export {
+  replayAlarms,
+  type AlarmReplay,
+  type AlarmReplayOptions,
+  type AlarmReplayResult,
+} from './detect/replay-alarms.js';
+export type { AlarmTransition } from './detect/alarm/replay.js';
+export type { MetricAlarm, MetricFilter } from './detect/cloudwatch-config.js';
+export type { SkippedRule } from './detect/rules.js';
 export type { S3Options } from './source/open-sources.js';
 export type { ObjectSelection } from './source/object-filter.js';
 export type { ListingProblem, TrailSource } from './source/trail-source.js';
@@ -42,6 +67,9 @@ export {
 export {
   DEFAULT_COMPACT_MEMORY,
   DEFAULT_LAKE_DIR,
+  DEFAULT_LEARNING_DAYS,
+  FINDING_FORMATS,
+  type FindingFormat,
   DEFAULT_QUERY_LIMITS,
   DEFAULT_QUERY_TIMEOUT_SECONDS,
   DEFAULT_WORKER_MEMORY,

@@ -20,6 +20,7 @@ import {
   ACCOUNT_SQL,
   cellText,
   type DetectionWindow,
+  type LakeRow,
   type LakeRunner,
   PRINCIPAL_SQL,
   rowEvidence,
@@ -54,52 +55,67 @@ const NETWORK_SQL = `CASE
 
 const AGENT_FAMILY_SQL = `nullif(lower(regexp_extract("userAgent", '^\\[?([^/\\s\\[\\]()]+)', 1)), '')`;
 
-/** Events of principals (not of AWS services acting for themselves) in [baseline, until). */
-function principalEvents(withEvidence: boolean): string {
-  return `SELECT ${ENTITY_SQL} AS entity, "eventTime",
-    ${
-      withEvidence
-        ? `${PRINCIPAL_SQL} AS principal, ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName", "errorCode", "readOnly",
-    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,`
-        : ''
-    }
-    [{d: 'region', v: "awsRegion"}, {d: 'api', v: "eventSource" || ':' || "eventName"},
-     {d: 'sourceIp', v: ${NETWORK_SQL}}, {d: 'userAgent', v: ${AGENT_FAMILY_SQL}}] AS dims
-  FROM cloudtrail
-  WHERE "eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
+/** Events of principals (not AWS services acting for themselves) from `from` to `until`. */
+const PRINCIPAL_EVENTS = (from: string): string => `FROM cloudtrail
+  WHERE "eventTime" >= CAST(\${${from}} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
     AND coalesce("userIdentity"."type", '') <> 'AWSService' AND ${ENTITY_SQL} IS NOT NULL`;
-}
 
-const NOVELTY_SQL = `WITH e AS (${principalEvents(false)}),
+const DIMENSIONS = `[{d: 'region', v: region}, {d: 'api', v: api}, {d: 'sourceIp', v: net}, {d: 'userAgent', v: agent}]`;
+
+/**
+ * First sightings in one scan: events are first reduced to their distinct combinations of
+ * principal, region, API, network and client (far fewer than events), each with its first time
+ * and its count in the baseline; a value is new when every combination holding it was first
+ * seen inside the window. Principals with too little history are left out.
+ */
+const NOVELTY_SQL = `WITH combos AS (
+  SELECT ${ENTITY_SQL} AS entity, "awsRegion" AS region, "eventSource" || ':' || "eventName" AS api,
+    ${NETWORK_SQL} AS net, ${AGENT_FAMILY_SQL} AS agent,
+    min("eventTime") AS first_time, count(*) FILTER (WHERE "eventTime" < CAST(\${since} AS TIMESTAMP)) AS baseline_n
+  ${PRINCIPAL_EVENTS('baseline_since')}
+  GROUP BY ALL
+),
 base AS (
-  SELECT entity, count(*) AS n,
-    count(DISTINCT list_extract(dims, 1).v) AS region, count(DISTINCT list_extract(dims, 2).v) AS api,
-    count(DISTINCT list_extract(dims, 3).v) AS "sourceIp", count(DISTINCT list_extract(dims, 4).v) AS "userAgent"
-  FROM e WHERE "eventTime" < CAST(\${since} AS TIMESTAMP)
-  GROUP BY entity HAVING count(*) >= ${String(MIN_BASELINE_EVENTS)}
+  SELECT entity, sum(baseline_n) AS n,
+    count(DISTINCT region) FILTER (WHERE baseline_n > 0) AS region,
+    count(DISTINCT api) FILTER (WHERE baseline_n > 0) AS api,
+    count(DISTINCT net) FILTER (WHERE baseline_n > 0) AS "sourceIp",
+    count(DISTINCT agent) FILTER (WHERE baseline_n > 0) AS "userAgent"
+  FROM combos GROUP BY entity HAVING sum(baseline_n) >= ${String(MIN_BASELINE_EVENTS)}
 ),
 firsts AS (
-  SELECT entity, dim.d AS dimension, dim.v AS value, min("eventTime") AS first_time
-  FROM (SELECT entity, "eventTime", unnest(dims) AS dim FROM e WHERE entity IN (SELECT entity FROM base))
+  SELECT entity, dim.d AS dimension, dim.v AS value, min(first_time) AS first_time
+  FROM (SELECT entity, first_time, unnest(${DIMENSIONS}) AS dim FROM combos WHERE entity IN (SELECT entity FROM base))
   WHERE dim.v IS NOT NULL
   GROUP BY ALL
-  HAVING min("eventTime") >= CAST(\${since} AS TIMESTAMP)
+  HAVING min(first_time) >= CAST(\${since} AS TIMESTAMP)
+)
+SELECT f.entity, f.dimension, f.value, f.first_time,
+  CASE f.dimension WHEN 'region' THEN b.region WHEN 'api' THEN b.api WHEN 'sourceIp' THEN b."sourceIp" ELSE b."userAgent" END AS baseline_distinct,
+  b.n AS baseline_events
+FROM firsts f JOIN base b USING (entity)`;
+
+/** The window's events carrying each new value: who, where, how many, and the evidence. */
+const NOVELTY_EVIDENCE_SQL = `WITH wanted AS (
+  SELECT unnest(from_json(\${novelties}, '[{"entity":"VARCHAR","dimension":"VARCHAR","value":"VARCHAR"}]'), recursive := true)
 ),
 w AS (
-  SELECT x.*, x.dim.d AS dimension, x.dim.v AS value
-  FROM (SELECT *, unnest(dims) AS dim FROM (${principalEvents(true)}) WHERE "eventTime" >= CAST(\${since} AS TIMESTAMP)) x
+  SELECT ${ENTITY_SQL} AS entity, "eventTime", ${PRINCIPAL_SQL} AS principal, ${ACCOUNT_SQL} AS "accountId",
+    "awsRegion", "eventSource", "eventName", "errorCode", "readOnly",
+    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,
+    unnest([{d: 'region', v: "awsRegion"}, {d: 'api', v: "eventSource" || ':' || "eventName"},
+      {d: 'sourceIp', v: ${NETWORK_SQL}}, {d: 'userAgent', v: ${AGENT_FAMILY_SQL}}]) AS dim
+  ${PRINCIPAL_EVENTS('since')}
+    AND ${ENTITY_SQL} IN (SELECT entity FROM wanted)
 )
-SELECT f.entity, f.dimension, f.value, f.first_time, count(*) AS event_count,
+SELECT wanted.entity, wanted.dimension, wanted.value, count(*) AS event_count,
   arg_min(w.principal, w."eventTime") AS principal, arg_min(w."accountId", w."eventTime") AS "accountId",
   arg_min(w."awsRegion", w."eventTime") AS region, arg_min(w."eventSource", w."eventTime") AS "eventSource",
   arg_min(w."eventName", w."eventTime") AS "eventName",
   count(w."errorCode") AS errors, count(*) FILTER (WHERE NOT coalesce(w."readOnly", true)) AS writes,
-  min_by(w.evidence, {t: w."eventTime", o: w.evidence.sourceObject, i: w.evidence.recordIndex}, ${String(MAX_EVIDENCE)}) AS events,
-  any_value(CASE f.dimension WHEN 'region' THEN b.region WHEN 'api' THEN b.api WHEN 'sourceIp' THEN b."sourceIp" ELSE b."userAgent" END) AS baseline_distinct,
-  any_value(b.n) AS baseline_events
-FROM firsts f JOIN w ON w.entity = f.entity AND w.dimension = f.dimension AND w.value = f.value
-JOIN base b ON b.entity = f.entity
-GROUP BY f.entity, f.dimension, f.value, f.first_time`;
+  min_by(w.evidence, epoch_us(w."eventTime"), ${String(MAX_EVIDENCE)}) AS events
+FROM w JOIN wanted ON w.entity = wanted.entity AND w.dim.d = wanted.dimension AND w.dim.v = wanted.value
+GROUP BY ALL`;
 
 const VOLUME_SQL = `WITH hours AS (
   SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour, count(*) AS n
@@ -140,6 +156,9 @@ interface Novelty {
   /** Its evidence events, by provenance. */
   readonly events: ReadonlySet<string>;
 }
+
+const noveltyKey = (row: LakeRow): string =>
+  JSON.stringify([cellText(row['entity']), cellText(row['dimension']), cellText(row['value'])]);
 
 const eventKeys = (value: unknown): Set<string> =>
   new Set(rowEvidence(value).map((e) => `${e.sourceObject}#${String(e.recordIndex)}`));
@@ -212,7 +231,25 @@ export async function detectAnomalies(
     baselineUntil: new Date(since).toISOString(),
   };
 
-  const novelties: Novelty[] = (await run(NOVELTY_SQL, params)).map((row) => {
+  const firstSeen = await run(NOVELTY_SQL, params);
+  const seen = new Map<string, LakeRow>();
+  if (firstSeen.length > 0) {
+    const wanted = firstSeen.map((row) => ({
+      entity: cellText(row['entity']),
+      dimension: cellText(row['dimension']),
+      value: cellText(row['value']),
+    }));
+    const evidenceParams = {
+      since: params['since'] ?? '',
+      until: params['until'] ?? '',
+      novelties: JSON.stringify(wanted),
+    };
+    for (const row of await run(NOVELTY_EVIDENCE_SQL, evidenceParams)) {
+      seen.set(noveltyKey(row), row);
+    }
+  }
+  const novelties: Novelty[] = firstSeen.map((first) => {
+    const row: LakeRow = { ...first, ...(seen.get(noveltyKey(first)) ?? {}) };
     const dimension = row['dimension'] as Exclude<AnomalyDimension, 'volume'>;
     const churn = Number(row['baseline_distinct']) >= CHURN[dimension];
     const readOnlyApi =

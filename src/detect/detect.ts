@@ -15,7 +15,7 @@ import {
   parseMetricAlarms,
   parseMetricFilters,
 } from './cloudwatch-config.js';
-import { runEventRules } from './event-rules.js';
+import { lakeEventNames, runEventRules } from './event-rules.js';
 import { compareFindings, type Finding, type Severity, severityRank } from './finding.js';
 import type { DetectionWindow, LakeRunner } from './lake-rows.js';
 import { inLake } from './lake-session.js';
@@ -190,7 +190,8 @@ export async function detect(options: DetectOptions = {}): Promise<DetectResult>
   const withAnomalies = packs.includes(ANOMALY_PACK);
 
   return inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
-    const findings: Finding[] = await runEventRules(eventRules, window, run);
+    const names = eventRules.length > 0 ? await lakeEventNames(window, run) : [];
+    const findings: Finding[] = await runEventRules(eventRules, window, names, run);
     const skipped: SkippedRule[] = [...ruleSkips];
     if (alarms.length > 0) {
       const fromAlarms = await alarmFindings(run, metricFilters, alarms, rulesByAlarm, window);

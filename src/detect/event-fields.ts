@@ -28,22 +28,45 @@ function fieldNamed(fields: readonly Field[], name: string): Field | undefined {
 }
 
 /**
- * The record's JSON at `keys`. One key: a scalar. Deeper: a list of the values at that path
- * where no array is crossed, or where one array is crossed at any one step (`a[*].b.c`,
- * `a.b[*].c`) — the shapes CloudTrail's request parameters take.
+ * The JSON at `keys` inside `document` (the record's JSON, or a map value holding JSON text).
+ * One key of the record: a scalar. Otherwise a list of the values at that path where no array
+ * is crossed, or where one array is crossed at any one step (`a[*].b.c`, `a.b[*].c`, `a.b.c[*]`)
+ * — the shapes CloudTrail's request parameters take — so `tags: prod` matches ["dev","prod"].
  */
-function jsonValue(keys: readonly string[], bind: BindParameter): FieldValue {
+function jsonValue(
+  keys: readonly string[],
+  bind: BindParameter,
+  document = '"eventJson"',
+): FieldValue {
+  const record = document === '"eventJson"';
+  // A map value may be plain text, not JSON: reading a path in it is then no value.
+  const extract = (path: string): string =>
+    record
+      ? `json_extract_string(${document}, ${bind(path)})`
+      : `TRY(json_extract_string(${document}, ${bind(path)}))`;
   const steps = keys.map((key) => ({ key }));
-  const exact = `json_extract_string("eventJson", ${bind(jsonPath(steps))})`;
-  if (keys.length === 1) return { kind: 'scalar', sql: exact };
-  // An array at the end of the path: its elements too (`tags: prod` matches ["dev","prod"]).
-  const throughArrays = keys.map((_, i) => {
-    const path = jsonPath(steps.slice(0, i + 1)) + '[*]' + jsonPath(steps.slice(i + 1)).slice(1);
-    return `coalesce(json_extract_string("eventJson", ${bind(path)}), [])`;
-  });
+  const exact = extract(jsonPath(steps));
+  if (keys.length === 1 && record) return { kind: 'scalar', sql: exact };
+  const variants = keys.map(
+    (_, i) => jsonPath(steps.slice(0, i + 1)) + '[*]' + jsonPath(steps.slice(i + 1)).slice(1),
+  );
+  if (!record) variants.push('$[*]' + jsonPath(steps).slice(1));
+  const throughArrays = variants.map((path) => `coalesce(${extract(path)}, [])`);
   return {
     kind: 'list',
     sql: `list_filter(flatten([[${exact}], ${throughArrays.join(', ')}]), v -> v IS NOT NULL)`,
+  };
+}
+
+/**
+ * A whole map column as JSON-like text (`{"key":"value","nested":{…}}`) for `contains` on the
+ * object: rebuilt from the map, whose nested values are JSON text already, so that the large
+ * `eventJson` column is not read for it.
+ */
+function mapText(map: string): FieldValue {
+  return {
+    kind: 'scalar',
+    sql: `CASE WHEN ${map} IS NOT NULL THEN '{' || array_to_string(list_transform(map_entries(${map}), e -> to_json(e.key)::VARCHAR || ':' || CASE WHEN e.value IS NULL THEN 'null' WHEN starts_with(e.value, '{') OR starts_with(e.value, '[') THEN e.value ELSE to_json(e.value)::VARCHAR END), ',') || '}' END`,
   };
 }
 
@@ -84,16 +107,15 @@ export function fieldValue(path: string | readonly string[], bind: BindParameter
         fields = type.fields;
         continue;
       case 'map':
-        if (last) {
-          return {
-            kind: 'scalar',
-            sql: `CAST(json_extract("eventJson", ${bind(jsonPath(keys.map((key) => ({ key }))))}) AS VARCHAR)`,
-          };
-        }
+        if (last) return mapText(sql);
         if (i === keys.length - 2) {
           return mapValue(`map_extract_value(${sql}, ${bind(keys[i + 1] as string)})`);
         }
-        return jsonValue(keys, bind);
+        return jsonValue(
+          keys.slice(i + 2),
+          bind,
+          `map_extract_value(${sql}, ${bind(keys[i + 1] as string)})`,
+        );
       case 'timestamp':
       case 'list':
         return jsonValue(keys, bind);

@@ -1,35 +1,28 @@
 /**
- * Event rules run together: one scan of the lake marks each event with the rules it matches
- * (every rule's condition is a column of the same SELECT), and the findings are grouped from
- * those marks in the same query — plain rules by principal, account, region and API; threshold
- * rules by their own keys and windows. Evidence is the first MAX_EVIDENCE events of a group,
- * chosen by `min_by`, so memory stays bounded however many events a rule matches.
+ * Event rules run together, in one query whatever their number: the lake is scanned twice —
+ * once for the rules whose detection implies a set of event names, reading only events with one
+ * of those names (a hash join on the lower-cased name), once for the others — and each event is
+ * marked with the rules it matches (every rule's condition is a column of the same SELECT). The
+ * marked events stream into one aggregation whose group keys depend on the rule: a plain rule
+ * groups by principal, account, region and API; a threshold rule by its own keys and window.
+ * Evidence is the first MAX_EVIDENCE events of a group, kept by `min_by`, so memory stays
+ * bounded however many events a rule matches.
  */
 import type { Finding } from './finding.js';
 import { MAX_EVIDENCE } from './finding.js';
-import type { EventRule, GroupKey, Threshold } from './rules.js';
+import { GROUP_KEYS, type EventRule, type GroupKey } from './rules.js';
 import {
   ACCOUNT_SQL,
+  cellText,
   type DetectionWindow,
   type LakeRunner,
-  cellText,
   PRINCIPAL_SQL,
   rowEvidence,
   windowCondition,
 } from './lake-rows.js';
 
-const GROUP_COLUMN: Readonly<Record<GroupKey, string>> = {
-  principal: 'principal',
-  accountId: '"accountId"',
-  awsRegion: '"awsRegion"',
-  sourceIPAddress: '"sourceIPAddress"',
-  eventSource: '"eventSource"',
-  eventName: '"eventName"',
-  userAgent: '"userAgent"',
-};
-
-/** The finding columns every branch of the query selects, in order. */
-const REPORTED: readonly GroupKey[] = [
+/** What a plain rule groups its events by: one finding per who, where and which API. */
+const PLAIN_KEYS: readonly GroupKey[] = [
   'principal',
   'accountId',
   'awsRegion',
@@ -37,101 +30,167 @@ const REPORTED: readonly GroupKey[] = [
   'eventName',
 ];
 
-const EVIDENCE = `min_by(evidence, {t: "eventTime", o: evidence.sourceObject, i: evidence.recordIndex}, ${String(MAX_EVIDENCE)})`;
+const column = (key: GroupKey): string => `"${key}"`;
 
-function plainBranch(indexes: readonly number[]): string {
-  return `SELECT rule, ${REPORTED.map((k) => GROUP_COLUMN[k]).join(', ')}, CAST(NULL AS BIGINT) AS window_start, NULL AS distinct_counts,
-  count(*) AS event_count, min("eventTime") AS first_time, max("eventTime") AS last_time, ${EVIDENCE} AS events
-FROM m WHERE rule IN (${indexes.join(', ')})
-GROUP BY ALL`;
+const MARKED_COLUMNS = `${PRINCIPAL_SQL} AS "principal", ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName",
+    "sourceIPAddress", "userAgent", "eventTime",
+    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence`;
+
+/** The event names in the window, as the lake spells them (a scan of one small column). */
+export async function lakeEventNames(window: DetectionWindow, run: LakeRunner): Promise<string[]> {
+  const params: Record<string, string> = {};
+  const where = windowCondition(window, params);
+  const rows = await run(
+    `SELECT DISTINCT "eventName" AS name FROM cloudtrail WHERE "eventName" IS NOT NULL${where === '' ? '' : ` AND ${where}`}`,
+    params,
+  );
+  return rows.map((row) => cellText(row['name']) ?? '');
 }
 
-function thresholdBranch(index: number, threshold: Threshold): string {
-  const width = String(threshold.windowSeconds);
-  const reported = REPORTED.map((key) =>
-    threshold.by.includes(key)
-      ? GROUP_COLUMN[key]
-      : `arg_min(${GROUP_COLUMN[key]}, "eventTime") AS ${GROUP_COLUMN[key]}`,
-  );
-  const distinct = Object.entries(threshold.distinct).map(
-    ([key, min]) => [GROUP_COLUMN[key as GroupKey], min] as const,
-  );
-  const having = [
-    `count(*) >= ${String(threshold.events)}`,
-    ...distinct.map(([column, min]) => `count(DISTINCT ${column}) >= ${String(min)}`),
-  ];
-  const counts =
-    distinct.length === 0
-      ? 'NULL'
-      : `{${distinct.map(([column]) => `${column.replaceAll('"', '')}: count(DISTINCT ${column})`).join(', ')}}::JSON`;
-  return `SELECT rule, ${reported.join(', ')}, (CAST(floor(epoch("eventTime")) AS BIGINT) // ${width}) * ${width} AS window_start, ${counts} AS distinct_counts,
-  count(*) AS event_count, min("eventTime") AS first_time, max("eventTime") AS last_time, ${EVIDENCE} AS events
-FROM m WHERE rule = ${String(index)}
-GROUP BY rule, ${[...threshold.by.map((k) => GROUP_COLUMN[k]), 'window_start'].join(', ')}
-HAVING ${having.join(' AND ')}`;
-}
+/** A JSON list parameter read as a DuckDB list. */
+const listParam = (name: string, type: string): string => `from_json(\${${name}}, '["${type}"]')`;
 
-/** The one query of a set of event rules (at least one). */
+/**
+ * The one query of a set of event rules (at least one). `lakeEventNames` are the event names
+ * present in the window, as written in the lake: a rule whose detection implies a set of names
+ * is tested only on events with one of them (spelled as the lake spells them, so the filter is
+ * a plain IN list that lets the scan skip the row groups of other APIs in a compacted lake), and
+ * a rule none of whose names occur is not run at all. Rules that read the record's JSON scan
+ * apart, so that only their APIs' row groups pay for decoding it.
+ */
 export function eventRulesQuery(
   rules: readonly EventRule[],
   window: DetectionWindow,
-): { sql: string; params: Record<string, string> } {
+  lakeEventNames: readonly string[],
+): { sql: string; params: Record<string, string> } | undefined {
   const params: Record<string, string> = {};
-  const marks = rules.map((rule, i) => {
+  const mark = (i: number): string => {
+    const rule = rules[i] as EventRule;
     Object.assign(params, rule.detection.params);
     return `CASE WHEN ${rule.detection.condition} THEN ${String(i)} END`;
+  };
+  const inWindow = windowCondition(window, params);
+  const spellings = new Map<string, string[]>();
+  for (const name of lakeEventNames) {
+    const lower = name.toLowerCase();
+    spellings.set(lower, [...(spellings.get(lower) ?? []), name]);
+  }
+  const namesOf = (rule: EventRule): string[] =>
+    (rule.detection.eventNames ?? []).flatMap((n) => spellings.get(n) ?? []);
+  const readsJson = (rule: EventRule): boolean => rule.detection.condition.includes('"eventJson"');
+  const groups: { rules: number[]; names?: string[] }[] = [];
+  for (const json of [false, true]) {
+    const named = rules.flatMap((rule, i) =>
+      rule.detection.eventNames !== null && readsJson(rule) === json && namesOf(rule).length > 0
+        ? [i]
+        : [],
+    );
+    if (named.length > 0) {
+      groups.push({
+        rules: named,
+        names: [...new Set(named.flatMap((i) => namesOf(rules[i] as EventRule)))].sort(),
+      });
+    }
+  }
+  const rest = rules.flatMap((rule, i) => (rule.detection.eventNames === null ? [i] : []));
+  if (rest.length > 0) groups.push({ rules: rest });
+  if (groups.length === 0) return undefined;
+  let nameParams = 0;
+  const scans = groups.map((group) => {
+    const where = inWindow === '' ? [] : [inWindow];
+    if (group.names !== undefined) {
+      const refs = group.names.map((name) => {
+        const param = `event_name_${String(nameParams++)}`;
+        params[param] = name;
+        return `\${${param}}`;
+      });
+      where.unshift(`"eventName" IN (${refs.join(', ')})`);
+    }
+    return `SELECT ${MARKED_COLUMNS},
+    unnest(list_filter([${group.rules.map(mark).join(',\n      ')}], h -> h IS NOT NULL)) AS rule
+  FROM cloudtrail${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`;
   });
-  const where = windowCondition(window, params);
-  const plain = rules.flatMap((rule, i) => (rule.threshold === undefined ? [i] : []));
-  const branches = [
-    ...(plain.length > 0 ? [plainBranch(plain)] : []),
-    ...rules.flatMap((rule, i) =>
-      rule.threshold === undefined ? [] : [thresholdBranch(i, rule.threshold)],
-    ),
-  ];
-  const sql = `WITH m AS MATERIALIZED (
-  SELECT ${PRINCIPAL_SQL} AS principal, ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName",
-    "sourceIPAddress", "userAgent", "eventTime",
-    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,
-    unnest(list_filter([${marks.join(',\n      ')}], h -> h IS NOT NULL)) AS rule
-  FROM cloudtrail${where === '' ? '' : ` WHERE ${where}`}
+
+  // Per rule (by index): which keys it groups by, its window, its minimum count.
+  const keysOf = (rule: EventRule): readonly GroupKey[] => rule.threshold?.by ?? PLAIN_KEYS;
+  for (const key of GROUP_KEYS) {
+    params[`rules_by_${key}`] = JSON.stringify(
+      rules.flatMap((rule, i) => (keysOf(rule).includes(key) ? [i] : [])),
+    );
+  }
+  params['rule_windows'] = JSON.stringify(rules.map((r) => r.threshold?.windowSeconds ?? 0));
+  params['rule_min_events'] = JSON.stringify(rules.map((r) => r.threshold?.events ?? 1));
+  const distinctKeys = GROUP_KEYS.filter((key) =>
+    rules.some((r) => r.threshold?.distinct[key] !== undefined),
+  );
+  // Distinct values are counted only for the rules that ask (a NULL adds nothing to a set).
+  for (const key of distinctKeys) {
+    params[`rules_distinct_${key}`] = JSON.stringify(
+      rules.flatMap((rule, i) => (rule.threshold?.distinct[key] === undefined ? [] : [i])),
+    );
+  }
+  const distinctInputs = distinctKeys.map(
+    (key) =>
+      `CASE WHEN list_contains(${listParam(`rules_distinct_${key}`, 'INTEGER')}, rule) THEN ${column(key)} END AS "distinct_${key}"`,
+  );
+  const keyed = GROUP_KEYS.map(
+    (key) =>
+      `CASE WHEN list_contains(${listParam(`rules_by_${key}`, 'INTEGER')}, rule) THEN ${column(key)} END AS "by_${key}"`,
+  );
+  const width = `list_extract(${listParam('rule_windows', 'BIGINT')}, rule + 1)`;
+  const sql = `SELECT rule, window_start, ${GROUP_KEYS.map((k) => `"by_${k}"`).join(', ')},
+  count(*) AS event_count, min("eventTime") AS first_time, max("eventTime") AS last_time,
+  ${PLAIN_KEYS.map((k) => `arg_min(${column(k)}, "eventTime") AS ${column(k)}`).join(', ')},
+  ${distinctKeys.map((k) => `count(DISTINCT "distinct_${k}") AS "distinct_${k}"`).join(', ')}${distinctKeys.length > 0 ? ',' : ''}
+  min_by(evidence, epoch_us("eventTime"), ${String(MAX_EVIDENCE)}) AS events
+FROM (
+  SELECT *, ${[...keyed, ...distinctInputs].join(',\n    ')},
+    CASE WHEN ${width} > 0 THEN (CAST(floor(epoch("eventTime")) AS BIGINT) // ${width}) * ${width} END AS window_start
+  FROM (
+  ${scans.join('\n  UNION ALL\n  ')}
+  )
 )
-${branches.join('\nUNION ALL BY NAME\n')}`;
+GROUP BY rule, window_start, ${GROUP_KEYS.map((k) => `"by_${k}"`).join(', ')}
+HAVING count(*) >= list_extract(${listParam('rule_min_events', 'INTEGER')}, rule + 1)`;
   return { sql, params };
 }
 
 export async function runEventRules(
   rules: readonly EventRule[],
   window: DetectionWindow,
+  lakeEventNames: readonly string[],
   run: LakeRunner,
 ): Promise<Finding[]> {
-  if (rules.length === 0) return [];
-  const { sql, params } = eventRulesQuery(rules, window);
-  const rows = await run(sql, params);
-  return rows.map((row) => {
+  const query = rules.length === 0 ? undefined : eventRulesQuery(rules, window, lakeEventNames);
+  if (query === undefined) return [];
+  const { sql, params } = query;
+  const findings: Finding[] = [];
+  for (const row of await run(sql, params)) {
     const rule = rules[Number(row['rule'])] as EventRule;
+    const threshold = rule.threshold;
     const text = (key: string): string | null => cellText(row[key]);
     const details: Record<string, unknown> = {
       lastTime: text('last_time'),
       ...(rule.author === undefined ? {} : { author: rule.author }),
       ...(rule.url === undefined ? {} : { ruleUrl: rule.url }),
     };
-    if (rule.threshold !== undefined) {
+    if (threshold !== undefined) {
+      const minimums = Object.entries(threshold.distinct);
+      const counts: Record<string, number> = Object.fromEntries(
+        minimums.map(([key]) => [key, Number(row[`distinct_${key}`])]),
+      );
+      if (minimums.some(([key, min]) => (counts[key] ?? 0) < min)) continue;
       const start = Number(row['window_start']);
       details['windowStart'] = new Date(start * 1000).toISOString();
-      details['windowEnd'] = new Date((start + rule.threshold.windowSeconds) * 1000).toISOString();
+      details['windowEnd'] = new Date((start + threshold.windowSeconds) * 1000).toISOString();
       details['threshold'] = {
-        by: rule.threshold.by,
-        events: rule.threshold.events,
-        distinct: rule.threshold.distinct,
+        by: threshold.by,
+        events: threshold.events,
+        distinct: threshold.distinct,
       };
-      const counts = row['distinct_counts'];
-      if (counts !== null && counts !== undefined) {
-        details['distinctCounts'] =
-          typeof counts === 'string' ? (JSON.parse(counts) as unknown) : counts;
-      }
+      if (Object.keys(counts).length > 0) details['distinctCounts'] = counts;
     }
-    return {
+    findings.push({
       rule: rule.id,
       title: rule.title,
       severity: rule.severity,
@@ -146,6 +205,7 @@ export async function runEventRules(
       events: rowEvidence(row['events']),
       details,
       mitre: rule.mitre,
-    } satisfies Finding;
-  });
+    });
+  }
+  return findings;
 }

@@ -116,11 +116,12 @@ class Compiler {
       case 'and':
         return `(${node.operands.map((o) => this.compile(o)).join(node.kind === 'or' ? ' OR ' : ' AND ')})`;
       case 'notExists': {
-        // A NULL column is an absent key or a JSON null: the record's JSON tells them apart,
-        // and is read only for the rows whose column is NULL.
+        // Where the lake has a column, a NULL in it stands for an absent key: CloudTrail writes
+        // no JSON nulls in those fields, and reading the column spares a parse of every record.
         const column = this.columnOf(node.selector);
-        const absent = `(${this.type(node.selector)} IS NULL)`;
-        return column === undefined ? absent : `(${column} IS NULL AND ${absent})`;
+        return column === undefined
+          ? `(${this.type(node.selector)} IS NULL)`
+          : `(${column} IS NULL)`;
       }
       case 'is':
         return node.what === 'NULL'

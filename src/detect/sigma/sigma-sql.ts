@@ -20,6 +20,67 @@ import { type Condition, identifiersMatching, parseCondition } from './condition
 export interface CompiledDetection {
   readonly condition: string;
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The event names (lower case) one of which every matching event has, when the detection
+   * implies it (null: any name may match). The runner reads only those events for the rule,
+   * instead of testing its condition on every event of the lake.
+   */
+  readonly eventNames: readonly string[] | null;
+}
+
+type NameSet = ReadonlySet<string> | null;
+
+/** The exact event names a search identifier requires, lower case (null: none implied). */
+function identifierNames(body: unknown): NameSet {
+  const isMap = (item: unknown): item is Record<string, unknown> =>
+    item !== null && typeof item === 'object' && !Array.isArray(item);
+  const mapNames = (map: Record<string, unknown>): NameSet => {
+    const values = map['eventName'] ?? map['eventName|cased'];
+    const list = Array.isArray(values) ? (values as unknown[]) : [values];
+    if (values === undefined || list.length === 0) return null;
+    if (!list.every((v) => typeof v === 'string' && !/[*?\\]/.test(v))) return null;
+    return new Set((list as string[]).map((v) => v.toLowerCase()));
+  };
+  if (isMap(body)) return mapNames(body);
+  if (Array.isArray(body) && body.length > 0 && body.every(isMap)) {
+    return unionNames(body.map(mapNames));
+  }
+  return null;
+}
+
+function unionNames(sets: readonly NameSet[]): NameSet {
+  if (sets.some((set) => set === null)) return null;
+  return new Set(sets.flatMap((set) => [...(set as ReadonlySet<string>)]));
+}
+
+function intersectNames(sets: readonly NameSet[]): NameSet {
+  const known = sets.filter((set): set is ReadonlySet<string> => set !== null);
+  if (known.length === 0) return null;
+  return new Set(
+    [...(known[0] as ReadonlySet<string>)].filter((n) => known.every((k) => k.has(n))),
+  );
+}
+
+function conditionNames(condition: Condition, names: ReadonlyMap<string, NameSet>): NameSet {
+  switch (condition.kind) {
+    case 'identifier':
+      return names.get(condition.name) ?? null;
+    case 'not':
+      return null;
+    case 'and':
+      return intersectNames(condition.operands.map((c) => conditionNames(c, names)));
+    case 'or':
+      return unionNames(condition.operands.map((c) => conditionNames(c, names)));
+    case 'oneOf':
+    case 'allOf': {
+      const sets = identifiersMatching(condition.pattern, [...names.keys()]).map(
+        (n) => names.get(n) ?? null,
+      );
+      return condition.kind === 'oneOf' ? unionNames(sets) : intersectNames(sets);
+    }
+    default:
+      return condition satisfies never;
+  }
 }
 
 /** Why a rule cannot be compiled; the rule loader reports it with the rule's file and line. */
@@ -292,27 +353,33 @@ export function compileDetection(
 ): CompiledDetection {
   const compiler = new Compiler(prefix);
   const identifiers = new Map<string, string>();
+  const identifierNameSets = new Map<string, NameSet>();
   for (const [name, body] of Object.entries(detection)) {
     if (name === 'condition' || name === 'timeframe') continue;
     identifiers.set(name, compiler.searchIdentifier(name, body));
+    identifierNameSets.set(name, identifierNames(body));
   }
   const raw = detection['condition'];
   const texts = Array.isArray(raw) ? raw : [raw];
   if (texts.length === 0 || texts.some((t) => typeof t !== 'string' || t.trim() === '')) {
     throw new SigmaError('the detection has no condition');
   }
+  const nameSets: NameSet[] = [];
   const parts = (texts as string[]).map((text) => {
     try {
-      return conditionSql(parseCondition(text), identifiers);
+      const parsed = parseCondition(text);
+      nameSets.push(conditionNames(parsed, identifierNameSets));
+      return conditionSql(parsed, identifiers);
     } catch (error) {
       if (error instanceof SigmaError) throw error;
       throw new SigmaError((error as Error).message);
     }
   });
+  const eventNames = unionNames(nameSets);
   const condition = parts.length === 1 ? (parts[0] as string) : `(${parts.join(' OR ')})`;
   // Identifiers the condition does not use are still checked, but bind nothing.
   const params = Object.fromEntries(
     Object.entries(compiler.params).filter(([name]) => condition.includes(`\${${name}}`)),
   );
-  return { condition, params };
+  return { condition, params, eventNames: eventNames === null ? null : [...eventNames].sort() };
 }
