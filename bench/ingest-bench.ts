@@ -601,6 +601,14 @@ interface Report extends QueryReport {
   readonly inList: InListLatency;
 }
 
+/** The detection benchmark's table (`npm run bench:detect`), kept beside the ingest figures. */
+function detectSection(): string {
+  const file = path.join(benchDir, 'RESULTS-detect.md');
+  if (!existsSync(file)) return '';
+  const table = readFileSync(file, 'utf8').replace(/^# Detection benchmark\n\n/, '');
+  return `<!-- detect-bench -->\n${table}\n<!-- /detect-bench -->\n\n`;
+}
+
 function report(r: Report): void {
   const rate = (row: Row): number => (row.events ?? r.total) / median(row.seconds);
   const mbs = (row: Row): number => r.manifest.jsonBytes / 1e6 / median(row.seconds);
@@ -641,7 +649,7 @@ ${r.s3.map((row) => `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Mat
 
 ${rssFlat}
 
-## Query latency on the lake produced
+${detectSection()}## Query latency on the lake produced
 
 ${latencySection(r)}
 

@@ -110,7 +110,7 @@ async function alarmFindings(
   window: DetectionWindow,
 ): Promise<{ findings: Finding[]; skipped: SkippedRule[] }> {
   const { result, publishers, jobs } = await replayAlarmsWith(run, metricFilters, alarms, window);
-  const evidence = await alarmEvidence(run, publishers, jobs, result.replays, window);
+  const evidence = await alarmEvidence(run, publishers, jobs, result.replays);
   const findings: Finding[] = [];
   result.replays.forEach((replay, a) => {
     const rule = rulesByAlarm.get(replay.alarm.alarmName);

@@ -215,7 +215,6 @@ export async function alarmEvidence(
   publishers: readonly Publisher[],
   jobs: readonly Job[],
   replays: readonly AlarmReplay[],
-  window: DetectionWindow,
 ): Promise<Map<string, TransitionEvidence>> {
   const ranges: { a: number; k: number; p: number; lo: number; hi: number }[] = [];
   replays.forEach((replay, a) => {
@@ -230,7 +229,14 @@ export async function alarmEvidence(
   if (ranges.length === 0) return evidence;
   const params: Record<string, string> = { ranges: JSON.stringify(ranges) };
   const { conditions } = publisherMarks(publishers, params, false);
-  const where = windowCondition(window, params);
+  // Only the days around the transitions are read (the lake's parts are per day).
+  const where = windowCondition(
+    {
+      since: new Date(Math.min(...ranges.map((r) => r.lo)) * 1000).toISOString(),
+      until: new Date(Math.max(...ranges.map((r) => r.hi)) * 1000).toISOString(),
+    },
+    params,
+  );
   const sql = `WITH r AS (
   SELECT unnest(from_json(\${ranges}, '[{"a":"INTEGER","k":"INTEGER","p":"INTEGER","lo":"BIGINT","hi":"BIGINT"}]'), recursive := true)
 ), m AS (

@@ -69,7 +69,7 @@ export async function detectCommand(flags: DetectFlags): Promise<number> {
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(
-      `detect: ${String(result.rulesRun)} rules, ${String(result.findings.length)} findings, ${seconds} s\n`,
+      `detect: ${String(result.rulesRun)} rules, ${String(result.findings.length)} findings, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
     );
     if (flags.failOn !== undefined && reaches(result.findings, flags.failOn)) return EXIT_FINDINGS;
     return skipped.length > 0 ? EXIT_INPUT_FAILED : EXIT_OK;

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:detect [-- --events N] [--runs R] [--lake DIR]`: how long `ctlake detect` takes
+ * with every built-in pack on a compacted lake of the generated benchmark archive (N events,
+ * default 1M; the 10M lake is `--events 10000000`), whole processes, median of R runs; each pack
+ * alone; and, as the baseline measured in the same run (not with --lake or above 2M events, where
+ * it takes too long), the same rules run one rule per pass, in one process, summed — what a
+ * detector that scans the lake once per rule would cost. Writes bench/RESULTS-detect.md and
+ * bench/results-detect.json, and puts the table in bench/RESULTS.md beside the ingest figures.
+ * Nothing here asserts a timing.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateArchive } from '../fixtures/generator/archive.js';
+import { ANOMALY_PACK, detect, detectionPacks } from '../src/detect/detect.js';
+import { builtInPacks } from '../src/detect/rules.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const benchDir = path.join(repo, 'bench');
+const outDir = path.join(benchDir, 'out');
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    lake: { type: 'string' },
+  },
+});
+const events = Number(values.events);
+const runs = Number(values.runs);
+const cores = os.availableParallelism();
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
+const log = (line: string): void => {
+  process.stderr.write(`bench: ${line}\n`);
+};
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+interface Run {
+  readonly seconds: number;
+  readonly rssMb: number;
+  readonly summary: string;
+}
+
+function ctlake(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 && code !== 3) {
+        reject(new Error(`ctlake ${args.join(' ')} exited ${String(code)}: ${stderr}`));
+        return;
+      }
+      const rss = /peak RSS (\d+) MB/.exec(stderr);
+      resolve({
+        seconds: (performance.now() - started) / 1000,
+        rssMb: Number(rss?.[1] ?? NaN),
+        summary: stderr.trim().split('\n').at(-1) ?? '',
+      });
+    });
+  });
+}
+
+/** The benchmark archive's compacted lake, built once and kept under bench/out. */
+async function benchmarkLake(): Promise<string> {
+  if (values.lake !== undefined) return values.lake;
+  const dir = path.join(outDir, `archive-${String(events)}-seed42`);
+  const lake = path.join(outDir, `lake-detect-${String(events)}`);
+  if (existsSync(path.join(lake, 'parts.json'))) return lake;
+  mkdirSync(outDir, { recursive: true });
+  if (!existsSync(`${dir}.manifest.json`)) {
+    log(`generating ${String(events)} events …`);
+    const manifest = await generateArchive({
+      outDir: dir,
+      events,
+      seed: 42,
+      end: new Date('2026-11-23T00:00:00Z'),
+      days: 7,
+    });
+    writeFileSync(`${dir}.manifest.json`, JSON.stringify(manifest, null, 2));
+  }
+  log('ingesting and compacting …');
+  await ctlake(['ingest', dir, '--lake', lake, '--quiet']);
+  await ctlake(['compact', '--lake', lake]);
+  return lake;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  const lake = await benchmarkLake();
+  const detectArgs = ['detect', '--lake', lake, '--format', 'json', '--out', os.devNull];
+  const all: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    all.push(await ctlake(detectArgs));
+    log(`all packs, run ${String(i + 1)}: ${(all[i]?.seconds ?? 0).toFixed(1)} s`);
+  }
+  const perPack: { pack: string; runs: Run[] }[] = [];
+  for (const pack of detectionPacks()) {
+    const packRuns: Run[] = [];
+    for (let i = 0; i < runs; i++) packRuns.push(await ctlake([...detectArgs, '--pack', pack]));
+    perPack.push({ pack, runs: packRuns });
+    log(`${pack}: ${median(packRuns.map((r) => r.seconds)).toFixed(1)} s`);
+  }
+  let baseline: { seconds: number; inProcess: number; rules: number } | undefined;
+  if (values.lake === undefined && events <= 2_000_000) {
+    const files = builtInPacks().flatMap((pack) =>
+      readdirSync(path.join(repo, 'rules', pack))
+        .filter((f) => f.endsWith('.yml'))
+        .map((f) => path.join(repo, 'rules', pack, f)),
+    );
+    log(`baseline: ${String(files.length)} rules one per pass …`);
+    let seconds = 0;
+    for (const file of files)
+      seconds += await timed(() => detect({ lakeDir: lake, rules: [file] }));
+    seconds += await timed(() => detect({ lakeDir: lake, packs: [ANOMALY_PACK] }));
+    const inProcess = await timed(() => detect({ lakeDir: lake }));
+    baseline = { seconds, inProcess, rules: files.length };
+  }
+  const allSeconds = median(all.map((r) => r.seconds));
+  const command = `npm run bench:detect -- --events ${String(events)} --runs ${String(runs)}${values.lake === undefined ? '' : ` --lake ${values.lake}`}`;
+  const table = `## Detections: every built-in pack on the compacted ${events.toLocaleString('en-US')}-event lake
+
+Command: \`${command}\`
+Machine: ${machine}; Node ${process.version}. Whole \`ctlake detect\` processes (start-up included), median of ${String(runs)}.
+
+| what | median wall | peak RSS | last run |
+|---|---|---|---|
+| all packs (\`ctlake detect\`) | ${allSeconds.toFixed(1)} s | ${String(median(all.map((r) => r.rssMb)))} MB | ${all.at(-1)?.summary ?? ''} |
+${perPack.map((p) => `| \`--pack ${p.pack}\` | ${median(p.runs.map((r) => r.seconds)).toFixed(1)} s | ${String(median(p.runs.map((r) => r.rssMb)))} MB | ${p.runs.at(-1)?.summary ?? ''} |`).join('\n')}
+${
+  baseline === undefined
+    ? ''
+    : `
+Baseline, same run, in one process: the ${String(baseline.rules)} rules one per pass (one scan or more each, as a detector without the shared scans would run them) took ${baseline.seconds.toFixed(1)} s, all packs together in the same process ${baseline.inProcess.toFixed(1)} s: ${(baseline.seconds / baseline.inProcess).toFixed(1)}× less time.
+`
+}`;
+  writeFileSync(path.join(benchDir, 'RESULTS-detect.md'), `# Detection benchmark\n\n${table}`);
+  writeFileSync(
+    path.join(benchDir, 'results-detect.json'),
+    JSON.stringify({ command, machine, events, all, perPack, baseline }, null, 2),
+  );
+  // RESULTS.md holds the figure beside the ingest numbers, between markers this script owns.
+  const results = path.join(benchDir, 'RESULTS.md');
+  const begin = '<!-- detect-bench -->';
+  const end = '<!-- /detect-bench -->';
+  const block = `${begin}\n${table}\n${end}`;
+  const text = readFileSync(results, 'utf8');
+  const at = text.indexOf(begin);
+  const updated =
+    at >= 0
+      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
+      : text.replace('\n## Query latency', `\n${block}\n\n## Query latency`);
+  writeFileSync(results, updated);
+  process.stdout.write(table);
+}
+
+await main();
