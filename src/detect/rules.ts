@@ -18,7 +18,7 @@ import {
 import { isSeverity, mitreFromTags, type Severity } from './finding.js';
 import { cellText } from './lake-rows.js';
 import { parsePattern } from './metric-filter/pattern.js';
-import { compileDetection, type CompiledDetection } from './sigma/sigma-sql.js';
+import { compileDetection, type CompiledDetection, SigmaError } from './sigma/sigma-sql.js';
 
 /** What every rule says about itself. */
 export interface RuleInfo {
@@ -110,13 +110,20 @@ function yamlFilesUnder(target: string): string[] {
     .sort();
 }
 
+/** Why a rule cannot run, and where in its document (a path of keys) the fault is. */
 class RuleProblem extends Error {
-  constructor(
-    message: string,
-    readonly key?: string,
-  ) {
+  readonly at: readonly string[];
+
+  constructor(message: string, at?: string | readonly string[]) {
     super(message);
+    this.at = at === undefined ? [] : typeof at === 'string' ? [at] : at;
   }
+}
+
+/** A rule that is well formed but does not run here, and the key that says so. */
+interface NotRun {
+  readonly reason: string;
+  readonly at: readonly string[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -196,9 +203,13 @@ function ruleInfo(
   };
 }
 
-function parseRule(body: Record<string, unknown>, info: RuleInfo, prefix: string): Rule | string {
-  if (body['correlation'] !== undefined) return 'Sigma correlation rules are not supported';
-  if (body['action'] !== undefined) return 'Sigma rule collections (action:) are not supported';
+function parseRule(body: Record<string, unknown>, info: RuleInfo, prefix: string): Rule | NotRun {
+  if (body['correlation'] !== undefined) {
+    return { reason: 'Sigma correlation rules are not supported', at: ['correlation'] };
+  }
+  if (body['action'] !== undefined) {
+    return { reason: 'Sigma rule collections (action:) are not supported', at: ['action'] };
+  }
   if (body['metricFilter'] !== undefined || body['alarm'] !== undefined) {
     const filter = body['metricFilter'];
     const alarm = body['alarm'];
@@ -234,7 +245,9 @@ function parseRule(body: Record<string, unknown>, info: RuleInfo, prefix: string
       info.origin,
     );
     const [metricAlarm] = parsed.alarms;
-    if (metricAlarm === undefined) return parsed.setAside[0]?.reason ?? 'the alarm is not replayed';
+    if (metricAlarm === undefined) {
+      return { reason: parsed.setAside[0]?.reason ?? 'the alarm is not replayed', at: ['alarm'] };
+    }
     return { ...info, kind: 'alarm', filter: metricFilter as MetricFilter, alarm: metricAlarm };
   }
   const logsource = body['logsource'];
@@ -243,7 +256,10 @@ function parseRule(body: Record<string, unknown>, info: RuleInfo, prefix: string
     String(logsource['product']).toLowerCase() !== 'aws' ||
     String(logsource['service']).toLowerCase() !== 'cloudtrail'
   ) {
-    return `its logsource is not {product: aws, service: cloudtrail}`;
+    return {
+      reason: 'its logsource is not {product: aws, service: cloudtrail}',
+      at: ['logsource'],
+    };
   }
   const detection = body['detection'];
   if (!isObject(detection))
@@ -257,20 +273,27 @@ function parseRule(body: Record<string, unknown>, info: RuleInfo, prefix: string
     };
   } catch (error) {
     if (error instanceof RuleProblem) throw error;
-    throw new RuleProblem((error as Error).message, 'detection');
+    const at = error instanceof SigmaError ? (error.at ?? []) : [];
+    throw new RuleProblem((error as Error).message, ['detection', ...at]);
   }
 }
 
-/** The line of a top-level key of a document, else of the document. */
-function lineOf(document: Document, counter: LineCounter, key?: string): number {
-  const contents = document.contents;
-  let offset = contents?.range?.[0] ?? 0;
-  if (key !== undefined && contents !== null && 'items' in contents) {
-    for (const item of contents.items as { key?: { value?: unknown; range?: number[] } }[]) {
-      if (item.key?.value === key && item.key.range !== undefined) offset = item.key.range[0] ?? 0;
+/** The line of the node at `at` (a path of keys) in a document, or of its nearest ancestor. */
+function lineOf(document: Document, counter: LineCounter, at: readonly string[] = []): number {
+  for (let depth = at.length; depth > 0; depth--) {
+    const path = at.slice(0, depth);
+    // The key's own line: a value node may start on the next line.
+    const parent = depth === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
+    if (parent !== null && typeof parent === 'object' && 'items' in parent) {
+      for (const item of parent.items as { key?: { value?: unknown; range?: number[] } }[]) {
+        const key = item.key;
+        if (key?.value === path[depth - 1] && key?.range !== undefined) {
+          return counter.linePos(key.range[0] ?? 0).line;
+        }
+      }
     }
   }
-  return counter.linePos(offset).line;
+  return counter.linePos(document.contents?.range?.[0] ?? 0).line;
 }
 
 /** Rules read from files, in order; an id met twice runs once (the first). */
@@ -320,17 +343,21 @@ export function readRules(files: readonly string[]): RuleSet {
           return;
         }
         const rule = parseRule(body, info, `r${String(rules.length)}_`);
-        if (typeof rule === 'string') {
-          skipped.push({ rule: info.id, file: origin, reason: rule });
+        if ('reason' in rule) {
+          skipped.push({
+            rule: info.id,
+            file: `${file}:${String(lineOf(document, counter, rule.at))}`,
+            reason: rule.reason,
+          });
           return;
         }
         ids.add(info.id);
         rules.push(rule);
       } catch (error) {
-        const key = error instanceof RuleProblem ? error.key : undefined;
+        const at = error instanceof RuleProblem ? error.at : [];
         skipped.push({
           ...(info === undefined ? {} : { rule: info.id }),
-          file: `${file}:${String(lineOf(document, counter, key))}`,
+          file: `${file}:${String(lineOf(document, counter, at))}`,
           reason: (error as Error).message.replace(/^.*?: (?=")/, ''),
         });
       }

@@ -86,6 +86,25 @@ function conditionNames(condition: Condition, names: ReadonlyMap<string, NameSet
 /** Why a rule cannot be compiled; the rule loader reports it with the rule's file and line. */
 export class SigmaError extends Error {
   override readonly name = 'SigmaError';
+  /** Where in `detection` the problem is (`['selection', 'eventName|base64']`), when known. */
+  readonly at: readonly string[] | undefined;
+
+  constructor(message: string, at?: readonly string[]) {
+    super(message);
+    this.at = at;
+  }
+}
+
+/** Runs `work`, placing a SigmaError it throws at `at` unless it is placed already. */
+function placed<T>(at: readonly string[], work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof SigmaError && error.at === undefined) {
+      throw new SigmaError(error.message, at);
+    }
+    throw error;
+  }
 }
 
 const UNSUPPORTED_MODIFIERS = new Set([
@@ -309,7 +328,9 @@ class Compiler {
     const entries = Object.entries(map);
     if (entries.length === 0) throw new SigmaError(`the search identifier ${name} is empty`);
     const parts = entries.map(([key, values]) =>
-      key === '|all' ? this.allKeywords(name, values) : this.fieldCondition(key, values),
+      placed([name, key], () =>
+        key === '|all' ? this.allKeywords(name, values) : this.fieldCondition(key, values),
+      ),
     );
     return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' AND ')})`;
   }
@@ -356,13 +377,16 @@ export function compileDetection(
   const identifierNameSets = new Map<string, NameSet>();
   for (const [name, body] of Object.entries(detection)) {
     if (name === 'condition' || name === 'timeframe') continue;
-    identifiers.set(name, compiler.searchIdentifier(name, body));
+    identifiers.set(
+      name,
+      placed([name], () => compiler.searchIdentifier(name, body)),
+    );
     identifierNameSets.set(name, identifierNames(body));
   }
   const raw = detection['condition'];
   const texts = Array.isArray(raw) ? raw : [raw];
   if (texts.length === 0 || texts.some((t) => typeof t !== 'string' || t.trim() === '')) {
-    throw new SigmaError('the detection has no condition');
+    throw new SigmaError('the detection has no condition', ['condition']);
   }
   const nameSets: NameSet[] = [];
   const parts = (texts as string[]).map((text) => {
@@ -372,7 +396,7 @@ export function compileDetection(
       return conditionSql(parsed, identifiers);
     } catch (error) {
       if (error instanceof SigmaError) throw error;
-      throw new SigmaError((error as Error).message);
+      throw new SigmaError((error as Error).message, ['condition']);
     }
   });
   const eventNames = unionNames(nameSets);
