@@ -19,6 +19,7 @@ import { MAX_EVIDENCE } from './finding.js';
 import {
   ACCOUNT_SQL,
   cellText,
+  isoSeconds,
   type DetectionWindow,
   type LakeRow,
   type LakeRunner,
@@ -68,11 +69,31 @@ const DIMENSIONS = `[{d: 'region', v: region}, {d: 'api', v: api}, {d: 'sourceIp
  * and its count in the baseline; a value is new when every combination holding it was first
  * seen inside the window. Principals with too little history are left out.
  */
-const NOVELTY_SQL = `WITH combos AS (
-  SELECT ${ENTITY_SQL} AS entity, "awsRegion" AS region, "eventSource" || ':' || "eventName" AS api,
-    ${NETWORK_SQL} AS net, ${AGENT_FAMILY_SQL} AS agent,
-    min("eventTime") AS first_time, count(*) FILTER (WHERE "eventTime" < CAST(\${since} AS TIMESTAMP)) AS baseline_n
+const SINCE_HOUR = `CAST(floor(epoch(CAST(\${since} AS TIMESTAMP))) AS BIGINT) // 3600`;
+
+/**
+ * First sightings and hourly volumes in one scan: events are first reduced to their distinct
+ * combinations of principal, hour, region, API, address and user agent (far fewer than events),
+ * each with its first time and counts. A value is new when every combination holding it was
+ * first seen inside the window; an hour is loud when its count is far above the principal's
+ * busiest baseline hour. Principals with too little history are left out. Rows of both kinds
+ * come back, told apart by `kind`.
+ */
+const NOVELTY_SQL = `WITH raw AS MATERIALIZED (
+  SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour,
+    "awsRegion", "eventSource", "eventName", "sourceIPAddress", "userAgent",
+    min("eventTime") AS first_time, count(*) AS n,
+    count(*) FILTER (WHERE "eventTime" < CAST(\${since} AS TIMESTAMP)) AS baseline_n
   ${PRINCIPAL_EVENTS('baseline_since')}
+  GROUP BY ALL
+),
+combos AS (
+  -- Networks and client families are derived once per distinct address and user agent, not
+  -- once per event.
+  SELECT entity, "awsRegion" AS region, "eventSource" || ':' || "eventName" AS api,
+    ${NETWORK_SQL} AS net, ${AGENT_FAMILY_SQL} AS agent,
+    min(first_time) AS first_time, sum(baseline_n) AS baseline_n
+  FROM raw
   GROUP BY ALL
 ),
 base AS (
@@ -89,11 +110,20 @@ firsts AS (
   WHERE dim.v IS NOT NULL
   GROUP BY ALL
   HAVING min(first_time) >= CAST(\${since} AS TIMESTAMP)
+),
+hours AS (SELECT entity, hour, sum(n) AS n FROM raw GROUP BY ALL),
+busiest AS (
+  SELECT entity, max(n) AS busiest FROM hours WHERE hour < ${SINCE_HOUR}
+  GROUP BY entity HAVING sum(n) >= ${String(MIN_BASELINE_EVENTS)}
 )
-SELECT f.entity, f.dimension, f.value, f.first_time,
+SELECT 'first' AS kind, f.entity, f.dimension, f.value, f.first_time,
   CASE f.dimension WHEN 'region' THEN b.region WHEN 'api' THEN b.api WHEN 'sourceIp' THEN b."sourceIp" ELSE b."userAgent" END AS baseline_distinct,
-  b.n AS baseline_events
-FROM firsts f JOIN base b USING (entity)`;
+  b.n AS baseline_events, CAST(NULL AS BIGINT) AS hour, CAST(NULL AS HUGEINT) AS n, CAST(NULL AS HUGEINT) AS busiest
+FROM firsts f JOIN base b USING (entity)
+UNION ALL
+SELECT 'volume', h.entity, NULL, NULL, NULL, NULL, NULL, h.hour, h.n, b.busiest
+FROM hours h JOIN busiest b USING (entity)
+WHERE h.hour >= ${SINCE_HOUR} AND h.n >= ${String(VOLUME_MIN_EVENTS)} AND h.n >= ${String(VOLUME_FACTOR)} * b.busiest`;
 
 /** The window's events carrying each new value: who, where, how many, and the evidence. */
 const NOVELTY_EVIDENCE_SQL = `WITH wanted AS (
@@ -116,23 +146,6 @@ SELECT wanted.entity, wanted.dimension, wanted.value, count(*) AS event_count,
   min_by(w.evidence, epoch_us(w."eventTime"), ${String(MAX_EVIDENCE)}) AS events
 FROM w JOIN wanted ON w.entity = wanted.entity AND w.dim.d = wanted.dimension AND w.dim.v = wanted.value
 GROUP BY ALL`;
-
-const VOLUME_SQL = `WITH hours AS (
-  SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour, count(*) AS n
-  FROM cloudtrail
-  WHERE "eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
-    AND coalesce("userIdentity"."type", '') <> 'AWSService' AND ${ENTITY_SQL} IS NOT NULL
-  GROUP BY ALL
-),
-base AS (
-  SELECT entity, max(n) AS busiest, sum(n) AS total FROM hours
-  WHERE hour < CAST(floor(epoch(CAST(\${since} AS TIMESTAMP))) AS BIGINT) // 3600
-  GROUP BY entity HAVING sum(n) >= ${String(MIN_BASELINE_EVENTS)}
-)
-SELECT h.entity, h.hour, h.n, b.busiest
-FROM hours h JOIN base b USING (entity)
-WHERE h.hour >= CAST(floor(epoch(CAST(\${since} AS TIMESTAMP))) AS BIGINT) // 3600
-  AND h.n >= ${String(VOLUME_MIN_EVENTS)} AND h.n >= ${String(VOLUME_FACTOR)} * b.busiest`;
 
 const VOLUME_EVIDENCE_SQL = `SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour,
   arg_min(${PRINCIPAL_SQL}, "eventTime") AS principal, arg_min(${ACCOUNT_SQL}, "eventTime") AS "accountId",
@@ -227,11 +240,13 @@ export async function detectAnomalies(
     until: timestampText(until),
   };
   const baseline = {
-    baselineSince: new Date(baselineSince).toISOString(),
-    baselineUntil: new Date(since).toISOString(),
+    baselineSince: isoSeconds(baselineSince),
+    baselineUntil: isoSeconds(since),
   };
 
-  const firstSeen = await run(NOVELTY_SQL, params);
+  const sightings = await run(NOVELTY_SQL, params);
+  const firstSeen = sightings.filter((row) => row['kind'] === 'first');
+  const volumeRows = sightings.filter((row) => row['kind'] === 'volume');
   const seen = new Map<string, LakeRow>();
   if (firstSeen.length > 0) {
     const wanted = firstSeen.map((row) => ({
@@ -265,7 +280,6 @@ export async function detectAnomalies(
     };
   });
 
-  const volumeRows = await run(VOLUME_SQL, params);
   const volumeEvidence = new Map<string, Readonly<Record<string, unknown>>>();
   if (volumeRows.length > 0) {
     const hours = volumeRows.map((r) => `${String(r['entity'])}@${String(r['hour'])}`);
@@ -319,7 +333,7 @@ export async function detectAnomalies(
     };
     if (n.dimension === 'volume') {
       details['busiestBaselineHour'] = Number(n.row['busiest']);
-      details['hourStart'] = new Date(n.firstMs).toISOString();
+      details['hourStart'] = isoSeconds(n.firstMs);
     } else {
       details['baselineDistinct'] = Number(n.row['baseline_distinct']);
       details['baselineEvents'] = Number(n.row['baseline_events']);
@@ -329,7 +343,7 @@ export async function detectAnomalies(
       title: `${TITLES[n.dimension]}${n.dimension === 'volume' ? '' : `: ${n.value}`}`,
       severity,
       kind: 'anomaly',
-      time: text(n.row['first_time']) ?? new Date(n.firstMs).toISOString(),
+      time: text(n.row['first_time']) ?? isoSeconds(n.firstMs),
       principal: text(n.row['principal']),
       accountId: text(n.row['accountId']),
       region: text(n.row['region']),

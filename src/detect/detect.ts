@@ -15,9 +15,9 @@ import {
   parseMetricAlarms,
   parseMetricFilters,
 } from './cloudwatch-config.js';
-import { lakeEventNames, runEventRules } from './event-rules.js';
+import { runEventRules } from './event-rules.js';
 import { compareFindings, type Finding, type Severity, severityRank } from './finding.js';
-import type { DetectionWindow, LakeRunner } from './lake-rows.js';
+import { type DetectionWindow, isoSeconds, lakeEventNames, type LakeRunner } from './lake-rows.js';
 import { inLake } from './lake-session.js';
 import { alarmEvidence, replayAlarmsWith } from './replay-alarms.js';
 import {
@@ -108,8 +108,15 @@ async function alarmFindings(
   alarms: readonly MetricAlarm[],
   rulesByAlarm: ReadonlyMap<string, AlarmRule>,
   window: DetectionWindow,
+  lakeNames: readonly string[],
 ): Promise<{ findings: Finding[]; skipped: SkippedRule[] }> {
-  const { result, publishers, jobs } = await replayAlarmsWith(run, metricFilters, alarms, window);
+  const { result, publishers, jobs } = await replayAlarmsWith(
+    run,
+    metricFilters,
+    alarms,
+    window,
+    lakeNames,
+  );
   const evidence = await alarmEvidence(run, publishers, jobs, result.replays);
   const findings: Finding[] = [];
   result.replays.forEach((replay, a) => {
@@ -125,7 +132,7 @@ async function alarmFindings(
         // the packs' high and critical rules.
         severity: rule?.severity ?? 'medium',
         kind: 'alarm',
-        time: new Date(t.time * 1000).toISOString(),
+        time: isoSeconds(t.time * 1000),
         principal: first?.principal ?? null,
         accountId: first?.accountId ?? null,
         region: first?.region ?? null,
@@ -190,11 +197,19 @@ export async function detect(options: DetectOptions = {}): Promise<DetectResult>
   const withAnomalies = packs.includes(ANOMALY_PACK);
 
   return inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
-    const names = eventRules.length > 0 ? await lakeEventNames(window, run) : [];
+    const names =
+      eventRules.length > 0 || alarms.length > 0 ? await lakeEventNames(window, run) : [];
     const findings: Finding[] = await runEventRules(eventRules, window, names, run);
     const skipped: SkippedRule[] = [...ruleSkips];
     if (alarms.length > 0) {
-      const fromAlarms = await alarmFindings(run, metricFilters, alarms, rulesByAlarm, window);
+      const fromAlarms = await alarmFindings(
+        run,
+        metricFilters,
+        alarms,
+        rulesByAlarm,
+        window,
+        names,
+      );
       findings.push(...fromAlarms.findings);
       skipped.push(...fromAlarms.skipped);
     }

@@ -14,6 +14,7 @@ import { GROUP_KEYS, type EventRule, type GroupKey } from './rules.js';
 import {
   ACCOUNT_SQL,
   cellText,
+  isoSeconds,
   type DetectionWindow,
   type LakeRunner,
   PRINCIPAL_SQL,
@@ -35,17 +36,6 @@ const column = (key: GroupKey): string => `"${key}"`;
 const MARKED_COLUMNS = `${PRINCIPAL_SQL} AS "principal", ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName",
     "sourceIPAddress", "userAgent", "eventTime",
     {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence`;
-
-/** The event names in the window, as the lake spells them (a scan of one small column). */
-export async function lakeEventNames(window: DetectionWindow, run: LakeRunner): Promise<string[]> {
-  const params: Record<string, string> = {};
-  const where = windowCondition(window, params);
-  const rows = await run(
-    `SELECT DISTINCT "eventName" AS name FROM cloudtrail WHERE "eventName" IS NOT NULL${where === '' ? '' : ` AND ${where}`}`,
-    params,
-  );
-  return rows.map((row) => cellText(row['name']) ?? '');
-}
 
 /** A JSON list parameter read as a DuckDB list. */
 const listParam = (name: string, type: string): string => `from_json(\${${name}}, '["${type}"]')`;
@@ -70,13 +60,10 @@ export function eventRulesQuery(
     return `CASE WHEN ${rule.detection.condition} THEN ${String(i)} END`;
   };
   const inWindow = windowCondition(window, params);
-  const spellings = new Map<string, string[]>();
-  for (const name of lakeEventNames) {
-    const lower = name.toLowerCase();
-    spellings.set(lower, [...(spellings.get(lower) ?? []), name]);
-  }
-  const namesOf = (rule: EventRule): string[] =>
-    (rule.detection.eventNames ?? []).flatMap((n) => spellings.get(n) ?? []);
+  const namesOf = (rule: EventRule): string[] => {
+    const patterns = (rule.detection.eventNames ?? []).map((source) => new RegExp(source, 'i'));
+    return lakeEventNames.filter((name) => patterns.some((pattern) => pattern.test(name)));
+  };
   const readsJson = (rule: EventRule): boolean => rule.detection.condition.includes('"eventJson"');
   const groups: { rules: number[]; names?: string[] }[] = [];
   for (const json of [false, true]) {
@@ -95,28 +82,26 @@ export function eventRulesQuery(
   const rest = rules.flatMap((rule, i) => (rule.detection.eventNames === null ? [i] : []));
   if (rest.length > 0) groups.push({ rules: rest });
   if (groups.length === 0) return undefined;
-  let nameParams = 0;
+  let nameLists = 0;
   const scans = groups.map((group) => {
     const where = inWindow === '' ? [] : [inWindow];
     if (group.names !== undefined) {
-      const refs = group.names.map((name) => {
-        const param = `event_name_${String(nameParams++)}`;
-        params[param] = name;
-        return `\${${param}}`;
-      });
-      where.unshift(`"eventName" IN (${refs.join(', ')})`);
+      // A JSON list bound as one parameter: DuckDB joins on it by hash, where an IN list of
+      // many parameters would be compared one by one on every event.
+      const param = `event_names_${String(nameLists++)}`;
+      params[param] = JSON.stringify(group.names);
+      where.unshift(`"eventName" IN (SELECT unnest(${listParam(param, 'VARCHAR')}))`);
     }
     return `SELECT ${MARKED_COLUMNS},
     unnest(list_filter([${group.rules.map(mark).join(',\n      ')}], h -> h IS NOT NULL)) AS rule
   FROM cloudtrail${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`;
   });
 
-  // Per rule (by index): which keys it groups by, its window, its minimum count.
+  // Per rule, indexed by the rule's number (an O(1) lookup on each marked event): which keys
+  // it groups by, its window, its minimum count.
   const keysOf = (rule: EventRule): readonly GroupKey[] => rule.threshold?.by ?? PLAIN_KEYS;
   for (const key of GROUP_KEYS) {
-    params[`rules_by_${key}`] = JSON.stringify(
-      rules.flatMap((rule, i) => (keysOf(rule).includes(key) ? [i] : [])),
-    );
+    params[`rules_by_${key}`] = JSON.stringify(rules.map((rule) => keysOf(rule).includes(key)));
   }
   params['rule_windows'] = JSON.stringify(rules.map((r) => r.threshold?.windowSeconds ?? 0));
   params['rule_min_events'] = JSON.stringify(rules.map((r) => r.threshold?.events ?? 1));
@@ -126,16 +111,16 @@ export function eventRulesQuery(
   // Distinct values are counted only for the rules that ask (a NULL adds nothing to a set).
   for (const key of distinctKeys) {
     params[`rules_distinct_${key}`] = JSON.stringify(
-      rules.flatMap((rule, i) => (rule.threshold?.distinct[key] === undefined ? [] : [i])),
+      rules.map((rule) => rule.threshold?.distinct[key] !== undefined),
     );
   }
   const distinctInputs = distinctKeys.map(
     (key) =>
-      `CASE WHEN list_contains(${listParam(`rules_distinct_${key}`, 'INTEGER')}, rule) THEN ${column(key)} END AS "distinct_${key}"`,
+      `CASE WHEN list_extract(${listParam(`rules_distinct_${key}`, 'BOOLEAN')}, rule + 1) THEN ${column(key)} END AS "distinct_${key}"`,
   );
   const keyed = GROUP_KEYS.map(
     (key) =>
-      `CASE WHEN list_contains(${listParam(`rules_by_${key}`, 'INTEGER')}, rule) THEN ${column(key)} END AS "by_${key}"`,
+      `CASE WHEN list_extract(${listParam(`rules_by_${key}`, 'BOOLEAN')}, rule + 1) THEN ${column(key)} END AS "by_${key}"`,
   );
   const width = `list_extract(${listParam('rule_windows', 'BIGINT')}, rule + 1)`;
   const sql = `SELECT rule, window_start, ${GROUP_KEYS.map((k) => `"by_${k}"`).join(', ')},
@@ -181,8 +166,8 @@ export async function runEventRules(
       );
       if (minimums.some(([key, min]) => (counts[key] ?? 0) < min)) continue;
       const start = Number(row['window_start']);
-      details['windowStart'] = new Date(start * 1000).toISOString();
-      details['windowEnd'] = new Date((start + threshold.windowSeconds) * 1000).toISOString();
+      details['windowStart'] = isoSeconds(start * 1000);
+      details['windowEnd'] = isoSeconds((start + threshold.windowSeconds) * 1000);
       details['threshold'] = {
         by: threshold.by,
         events: threshold.events,

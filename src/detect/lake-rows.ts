@@ -63,3 +63,19 @@ export function rowEvidence(value: unknown): Evidence[] {
     recordIndex: Number(item['recordIndex']),
   }));
 }
+
+/** An instant as ISO 8601 UTC to the second, as CloudTrail writes eventTime. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** The event names in the window, as the lake spells them (a scan of one small column). */
+export async function lakeEventNames(window: DetectionWindow, run: LakeRunner): Promise<string[]> {
+  const params: Record<string, string> = {};
+  const where = windowCondition(window, params);
+  const rows = await run(
+    `SELECT DISTINCT "eventName" AS name FROM cloudtrail WHERE "eventName" IS NOT NULL${where === '' ? '' : ` AND ${where}`}`,
+    params,
+  );
+  return rows.map((row) => cellText(row['name']) ?? '');
+}

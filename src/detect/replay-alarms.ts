@@ -18,6 +18,7 @@ import { type Evidence, MAX_EVIDENCE } from './finding.js';
 import {
   ACCOUNT_SQL,
   type DetectionWindow,
+  lakeEventNames,
   type LakeRunner,
   PRINCIPAL_SQL,
   rowEvidence,
@@ -105,6 +106,7 @@ export async function replayAlarmsWith(
   metricFilters: readonly MetricFilter[],
   alarms: readonly MetricAlarm[],
   window: DetectionWindow,
+  knownEventNames?: readonly string[],
 ): Promise<{ result: AlarmReplayResult; publishers: readonly Publisher[]; jobs: readonly Job[] }> {
   const publishers: Publisher[] = [];
   const jobs: Job[] = [];
@@ -143,7 +145,8 @@ export async function replayAlarmsWith(
 
   const byPublisher = new Map<number, Map<number, Stats>>();
   if (Number.isFinite(from) && Number.isFinite(to)) {
-    const metrics = metricsQuery(publishers, bucket, window);
+    const names = knownEventNames ?? (await lakeEventNames(window, run));
+    const metrics = metricsQuery(publishers, bucket, window, names);
     for (const row of await run(metrics.sql, metrics.params)) {
       const p = Number(row['publisher']);
       let buckets = byPublisher.get(p);
@@ -221,7 +224,11 @@ export async function alarmEvidence(
     const job = jobs[a] as Job;
     replay.transitions.forEach((t, k) => {
       if (t.state !== 'ALARM') return;
-      const lo = t.time - t.datapoints.length * replay.alarm.period;
+      // The periods that decided it: the last N (EvaluationPeriods) evaluated, not the two
+      // earlier ones CloudWatch's evaluation range also looks at for missing data.
+      const lo =
+        t.time -
+        Math.min(t.datapoints.length, replay.alarm.evaluationPeriods) * replay.alarm.period;
       for (const p of job.publishers) ranges.push({ a, k, p, lo, hi: t.time });
     });
   });

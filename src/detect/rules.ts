@@ -318,7 +318,7 @@ export function readRules(files: readonly string[]): RuleSet {
         const line = firstError.linePos?.[0].line ?? lineOf(document, counter);
         skipped.push({
           file: `${file}:${String(line)}`,
-          reason: `not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`,
+          reason: `not valid YAML: ${(firstError.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
         });
         return;
       }

@@ -207,20 +207,71 @@ async function inSession<T>(
       },
     });
   } catch (error) {
-    const stopped = watch.stopped();
-    if (stopped === 'timeout') {
-      throw new QueryError(
-        'QUERY_FAILED',
-        `the query was stopped after ${String(timeoutSeconds)} s (--timeout; 0 for no limit)`,
-        { cause: error },
-      );
-    }
-    if (stopped === 'signal') {
-      throw new CtlakeError('INTERRUPTED', 'interrupted; the query was stopped', { cause: error });
-    }
-    // DuckDB's errors while the rows stream out (a value that fails to convert mid-way).
-    if (!(error instanceof CtlakeError) && isDuckDBError(error)) failed(error);
-    throw error;
+    stoppedBecause(watch.stopped(), timeoutSeconds, error);
+  } finally {
+    watch.dispose();
+    db.close();
+  }
+}
+
+/** Rethrows a query's error as what stopped it: the timeout, the signal, or DuckDB. */
+function stoppedBecause(
+  stopped: 'timeout' | 'signal' | undefined,
+  timeoutSeconds: number,
+  error: unknown,
+): never {
+  if (stopped === 'timeout') {
+    throw new QueryError(
+      'QUERY_FAILED',
+      `the query was stopped after ${String(timeoutSeconds)} s (--timeout; 0 for no limit)`,
+      { cause: error },
+    );
+  }
+  if (stopped === 'signal') {
+    throw new CtlakeError('INTERRUPTED', 'interrupted; the query was stopped', { cause: error });
+  }
+  // DuckDB's errors while the rows stream out (a value that fails to convert mid-way).
+  if (!(error instanceof CtlakeError) && isDuckDBError(error)) failed(error);
+  throw error;
+}
+
+/** Runs one query of a session with bound text parameters; its rows as JSON values. */
+export type SessionRunner = (
+  sql: string,
+  params?: Readonly<Record<string, string>>,
+) => Promise<Record<string, JsonValue>[]>;
+
+/**
+ * Several queries on one view of the lake (one set of parts, opened once): each translated,
+ * checked by the sandbox and bound like `query`'s, with no time limit, stopped by `signal`.
+ * For commands that ask the lake many questions about the same data (detect, report).
+ */
+export async function querySession<T>(
+  options: {
+    readonly lakeDir?: string;
+    readonly limits?: QueryLimits;
+    readonly signal?: AbortSignal;
+  },
+  work: (run: SessionRunner) => Promise<T>,
+): Promise<T> {
+  const db = await LakeDatabase.open(
+    options.lakeDir ?? DEFAULT_LAKE_DIR,
+    undefined,
+    options.limits,
+  );
+  const watch = watchQuery(db, 0, options.signal);
+  try {
+    return await work(async (sql, params = {}) => {
+      const translated = await translateQuery(db.connection, sql);
+      const bound = bindTextParameters(translated.parameters, params);
+      const statement = await db.connection.prepare(translated.sql).catch(failed);
+      statement.bind(bound.values, bound.types);
+      const reader = await statement.runAndReadAll().catch(failed);
+      const columns = reader.columnNames();
+      return reader.convertRows(jsonValueConverter).map((row) => rowObject(columns, row));
+    });
+  } catch (error) {
+    stoppedBecause(watch.stopped(), 0, error);
   } finally {
     watch.dispose();
     db.close();

@@ -17,7 +17,7 @@ import { tempDir } from '../util/cli.js';
 const ACCOUNT = '111122223333';
 const DAY = 86_400_000;
 const START = Date.parse('2026-05-01T00:00:00Z');
-const WINDOW = new Date(START + 15 * DAY).toISOString();
+const WINDOW = new Date(START + 15 * DAY).toISOString().replace('.000Z', 'Z');
 const TRAINER_ROLE = `arn:aws:iam::${ACCOUNT}:role/TrainerRole`;
 
 interface Who {

@@ -1,7 +1,7 @@
 /**
  * `ctlake detect`: flags → detect() → findings on stdout (or --out), rules that could not run on
  * stderr, and an exit status a CI gate can use: 3 when --fail-on is given and a finding reaches
- * it, else 1 when one of the user's own rules or alarms could not run, else 0.
+ * it, else 1 when a rule or alarm could not run, else 0.
  */
 import { writeFile } from 'node:fs/promises';
 import type { FindingFormat } from '../../defaults.js';

@@ -11,7 +11,7 @@ import type { MetricFilter, MetricTransformation } from '../cloudwatch-config.js
 import { stringColumn } from '../event-fields.js';
 import { type DetectionWindow, windowCondition } from '../lake-rows.js';
 import { parsePattern, parseSelector } from '../metric-filter/pattern.js';
-import { jsonPath, patternToSql } from '../metric-filter/pattern-sql.js';
+import { jsonPath, patternEventNames, patternToSql } from '../metric-filter/pattern-sql.js';
 
 export interface MetricQuery {
   readonly sql: string;
@@ -67,26 +67,66 @@ export function metricsQuery(
   publishers: readonly Publisher[],
   bucket: number,
   window: DetectionWindow,
+  lakeEventNames: readonly string[],
 ): MetricQuery {
   const params: Record<string, string> = {};
   const { conditions, values } = publisherMarks(publishers, params);
-  const marks = conditions.map(
-    (condition, i) =>
-      `CASE WHEN ${condition} THEN {p: ${String(i)}, v: ${values[i] ?? 'NULL'}} END`,
-  );
-  const where = ['"eventTime" IS NOT NULL', windowCondition(window, params)].filter(
+  const mark = (i: number): string =>
+    `CASE WHEN ${conditions[i] ?? 'false'} THEN {p: ${String(i)}, v: ${values[i] ?? 'NULL'}} END`;
+  const inWindow = ['"eventTime" IS NOT NULL', windowCondition(window, params)].filter(
     (c) => c !== '',
   );
+  // A filter whose pattern names its events reads only those (an IN list, which lets a
+  // compacted lake skip the row groups of other APIs); one that names an API the lake does not
+  // hold cannot match and is left out; the others read every event.
+  const named: number[] = [];
+  const names = new Set<string>();
+  const rest: number[] = [];
+  publishers.forEach((publisher, i) => {
+    const patterns = patternEventNames(parsePattern(publisher.filter.filterPattern));
+    if (patterns === null) {
+      rest.push(i);
+      return;
+    }
+    const regexes = patterns.map((source) => new RegExp(source));
+    const own = lakeEventNames.filter((name) => regexes.some((re) => re.test(name)));
+    if (own.length === 0) return;
+    named.push(i);
+    for (const name of own) names.add(name);
+  });
+  const scans: string[] = [];
+  if (named.length > 0) {
+    // One JSON list parameter, joined by hash (an IN list of parameters is tested one by one).
+    params['metric_event_names'] = JSON.stringify([...names].sort());
+    scans.push(`SELECT ${bucketStart(bucket)} AS bucket,
+    unnest(list_filter([${named.map(mark).join(',\n      ')}], h -> h IS NOT NULL)) AS hit
+  FROM cloudtrail
+  WHERE "eventName" IN (SELECT unnest(from_json(\${metric_event_names}, '["VARCHAR"]'))) AND ${inWindow.join(' AND ')}`);
+  }
+  if (rest.length > 0) {
+    scans.push(`SELECT ${bucketStart(bucket)} AS bucket,
+    unnest(list_filter([${rest.map(mark).join(',\n      ')}], h -> h IS NOT NULL)) AS hit
+  FROM cloudtrail WHERE ${inWindow.join(' AND ')}`);
+  }
+  if (scans.length === 0) {
+    scans.push(
+      'SELECT CAST(NULL AS BIGINT) AS bucket, {p: 0, v: CAST(NULL AS DOUBLE)} AS hit WHERE false',
+    );
+  }
   const sql = `SELECT hit.p AS publisher, bucket, count(hit.v) AS n, sum(hit.v) AS total, min(hit.v) AS low, max(hit.v) AS high
 FROM (
-  SELECT ${bucketStart(bucket)} AS bucket,
-    unnest(list_filter([${marks.join(',\n      ')}], h -> h IS NOT NULL)) AS hit
-  FROM cloudtrail WHERE ${where.join(' AND ')}
+  ${scans.join('\n  UNION ALL\n  ')}
 )
 WHERE hit.v IS NOT NULL
 GROUP BY 1, 2
 ORDER BY 1, 2`;
-  return { sql, params };
+  // Parameters of filters left out are not in the query.
+  return {
+    sql,
+    params: Object.fromEntries(
+      Object.entries(params).filter(([name]) => sql.includes(`\${${name}}`)),
+    ),
+  };
 }
 
 /** The buckets in which the lake has any event at all (a filter's default value fills them). */

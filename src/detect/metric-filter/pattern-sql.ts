@@ -166,3 +166,38 @@ export function patternToSql(
   const condition = compiler.compile(node);
   return { condition, params: compiler.params };
 }
+
+/**
+ * Patterns (regular expression sources, case-sensitive) one of which the eventName of every
+ * event the pattern matches fits, when the pattern implies it (`$.eventName = X`, alone or in
+ * every branch of an `||`); null otherwise. The metric scan reads only those events for it.
+ */
+export function patternEventNames(node: PatternNode): string[] | null {
+  switch (node.kind) {
+    case 'compare': {
+      const step = node.selector[0];
+      if (node.selector.length !== 1 || step === undefined || !('key' in step)) return null;
+      if (step.key !== 'eventName' || node.operator !== '=') return null;
+      const value = node.value;
+      if (value.kind === 'regex') return [value.source];
+      if (value.kind !== 'string') return null;
+      const text = value.text.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replaceAll('*', '.*');
+      return [`^${text}$`];
+    }
+    case 'and': {
+      const known = node.operands
+        .map(patternEventNames)
+        .filter((names): names is string[] => names !== null);
+      return known.length === 0 ? null : known.reduce((a, b) => (b.length < a.length ? b : a));
+    }
+    case 'or': {
+      const all = node.operands.map(patternEventNames);
+      return all.some((names) => names === null) ? null : (all.flat() as string[]);
+    }
+    case 'notExists':
+    case 'is':
+      return null;
+    default:
+      return node satisfies never;
+  }
+}

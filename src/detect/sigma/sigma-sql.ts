@@ -21,25 +21,64 @@ export interface CompiledDetection {
   readonly condition: string;
   readonly params: Readonly<Record<string, string>>;
   /**
-   * The event names (lower case) one of which every matching event has, when the detection
-   * implies it (null: any name may match). The runner reads only those events for the rule,
-   * instead of testing its condition on every event of the lake.
+   * Patterns (JavaScript regular expressions, matched case-insensitively) one of which every
+   * matching event's name fits, when the detection implies it (null: any name may match). The
+   * runner resolves them against the names the lake holds and reads only those events for the
+   * rule, instead of testing its condition on every event of the lake.
    */
   readonly eventNames: readonly string[] | null;
 }
 
 type NameSet = ReadonlySet<string> | null;
 
-/** The exact event names a search identifier requires, lower case (null: none implied). */
+/** A Sigma value with `*`/`?` wildcards and `\\` escapes as a regular expression source. */
+function wildcardRegex(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i] as string;
+    const next = value[i + 1];
+    if (c === '\\' && (next === '*' || next === '?' || next === '\\')) {
+      out += `\\${next}`;
+      i++;
+    } else if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return out;
+}
+
+/** The event-name patterns a search identifier requires (null: none implied). */
 function identifierNames(body: unknown): NameSet {
   const isMap = (item: unknown): item is Record<string, unknown> =>
     item !== null && typeof item === 'object' && !Array.isArray(item);
   const mapNames = (map: Record<string, unknown>): NameSet => {
-    const values = map['eventName'] ?? map['eventName|cased'];
-    const list = Array.isArray(values) ? (values as unknown[]) : [values];
-    if (values === undefined || list.length === 0) return null;
-    if (!list.every((v) => typeof v === 'string' && !/[*?\\]/.test(v))) return null;
-    return new Set((list as string[]).map((v) => v.toLowerCase()));
+    for (const [key, values] of Object.entries(map)) {
+      const [field, ...mods] = key.split('|');
+      if (field !== 'eventName') continue;
+      const modifiers = mods.filter((m) => m.toLowerCase() !== 'cased').map((m) => m.toLowerCase());
+      const list = Array.isArray(values) ? (values as unknown[]) : [values];
+      if (list.length === 0 || !list.every((v) => typeof v === 'string')) continue;
+      const [modifier, ...more] = modifiers;
+      if (more.length > 0) continue;
+      const sources = list.map((v) => {
+        switch (modifier) {
+          case undefined:
+            return `^${wildcardRegex(v)}$`;
+          case 'startswith':
+            return `^${wildcardRegex(v)}`;
+          case 'endswith':
+            return `${wildcardRegex(v)}$`;
+          case 'contains':
+            return wildcardRegex(v);
+          case 're':
+            return v;
+          default:
+            return undefined;
+        }
+      });
+      if (sources.every((x): x is string => x !== undefined)) return new Set(sources);
+    }
+    return null;
   };
   if (isMap(body)) return mapNames(body);
   if (Array.isArray(body) && body.length > 0 && body.every(isMap)) {
@@ -53,12 +92,11 @@ function unionNames(sets: readonly NameSet[]): NameSet {
   return new Set(sets.flatMap((set) => [...(set as ReadonlySet<string>)]));
 }
 
+/** Every operand must hold: any one's patterns will do; the fewest are the most selective. */
 function intersectNames(sets: readonly NameSet[]): NameSet {
   const known = sets.filter((set): set is ReadonlySet<string> => set !== null);
   if (known.length === 0) return null;
-  return new Set(
-    [...(known[0] as ReadonlySet<string>)].filter((n) => known.every((k) => k.has(n))),
-  );
+  return known.reduce((a, b) => (b.size < a.size ? b : a));
 }
 
 function conditionNames(condition: Condition, names: ReadonlyMap<string, NameSet>): NameSet {
