@@ -10,10 +10,15 @@
 import { type Field, type FieldType, RECORD_FIELDS } from '../schema/event-schema.js';
 import { jsonPath } from './metric-filter/pattern-sql.js';
 
-/** A VARCHAR expression, or a VARCHAR[] expression when the path can cross arrays. */
+/**
+ * A VARCHAR expression; a VARCHAR[] expression when the path can cross arrays; or a map value,
+ * a VARCHAR that may hold a JSON array (`elements` lists it with its elements, to be used only
+ * when `sql` starts with `[`, so that the common plain value costs no list).
+ */
 export type FieldValue =
   | { readonly kind: 'scalar'; readonly sql: string }
-  | { readonly kind: 'list'; readonly sql: string };
+  | { readonly kind: 'list'; readonly sql: string }
+  | { readonly kind: 'mapValue'; readonly sql: string; readonly elements: string };
 
 /** Makes a bound parameter holding `value` and returns its `${name}` reference. */
 export type BindParameter = (value: string) => string;
@@ -70,18 +75,19 @@ function mapText(map: string): FieldValue {
   };
 }
 
-/** `path` is dotted text (`userIdentity.arn`, as Sigma names fields) or the keys themselves. */
 /**
  * A map's value: the text Lake keeps (nested values as JSON text), and when that is a JSON
  * array, its elements too — as Sigma matches a list field when any element matches.
  */
 function mapValue(value: string): FieldValue {
   return {
-    kind: 'list',
-    sql: `CASE WHEN ${value} IS NULL THEN []::VARCHAR[] WHEN starts_with(${value}, '[') THEN list_concat([${value}], coalesce(TRY(json_extract_string(${value}, '$[*]')), [])) ELSE [${value}] END`,
+    kind: 'mapValue',
+    sql: value,
+    elements: `list_concat([${value}], coalesce(TRY(json_extract_string(${value}, '$[*]')), []))`,
   };
 }
 
+/** `path` is dotted text (`userIdentity.arn`, as Sigma names fields) or the keys themselves. */
 export function fieldValue(path: string | readonly string[], bind: BindParameter): FieldValue {
   const keys = typeof path === 'string' ? path.split('.') : path;
   if (keys.length === 0 || keys.some((key) => key === '')) {

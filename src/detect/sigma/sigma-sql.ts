@@ -237,19 +237,26 @@ class Compiler {
 
   /** `predicate` applied to a field's value: to the value, or to any element of a list. */
   anyValue(field: FieldValue, predicate: (x: string) => string): string {
-    return field.kind === 'scalar'
-      ? `coalesce(${predicate(field.sql)}, false)`
-      : `coalesce(len(list_filter(${field.sql}, v -> ${predicate('v')})) > 0, false)`;
+    switch (field.kind) {
+      case 'scalar':
+        return `coalesce(${predicate(field.sql)}, false)`;
+      case 'list':
+        return `coalesce(len(list_filter(${field.sql}, v -> ${predicate('v')})) > 0, false)`;
+      case 'mapValue':
+        return `coalesce(CASE WHEN starts_with(${field.sql}, '[') THEN len(list_filter(${field.elements}, v -> ${predicate('v')})) > 0 ELSE ${predicate(field.sql)} END, false)`;
+      default:
+        return field satisfies never;
+    }
   }
 
   valuePredicate(value: Scalar, modifiers: ReadonlySet<string>, field: FieldValue): string {
     if (value === null) {
-      return field.kind === 'scalar' ? `(${field.sql} IS NULL)` : `(len(${field.sql}) = 0)`;
+      return field.kind === 'list' ? `(len(${field.sql}) = 0)` : `(${field.sql} IS NULL)`;
     }
     if (modifiers.has('exists')) {
       if (typeof value !== 'boolean') throw new SigmaError('|exists takes true or false');
       const present =
-        field.kind === 'scalar' ? `(${field.sql} IS NOT NULL)` : `(len(${field.sql}) > 0)`;
+        field.kind === 'list' ? `(len(${field.sql}) > 0)` : `(${field.sql} IS NOT NULL)`;
       return value ? present : `(NOT ${present})`;
     }
     const text = String(value);
@@ -260,7 +267,7 @@ class Compiler {
       return this.anyValue(field, (x) =>
         other.kind === 'scalar'
           ? equal(x, other.sql)
-          : `len(list_filter(${other.sql}, o -> ${equal(x, 'o')})) > 0`,
+          : `len(list_filter(${other.kind === 'list' ? other.sql : other.elements}, o -> ${equal(x, 'o')})) > 0`,
       );
     }
     if (modifiers.has('re')) {
