@@ -4,9 +4,10 @@
  * default 1M; the 10M lake is `--events 10000000`), whole processes, median of R runs; each pack
  * alone; and, as the baseline measured in the same run (not with --lake or above 2M events, where
  * it takes too long), the same rules run one rule per pass, in one process, summed — what a
- * detector that scans the lake once per rule would cost. Writes bench/RESULTS-detect.md and
- * bench/results-detect.json, and puts the table in bench/RESULTS.md beside the ingest figures.
- * Nothing here asserts a timing.
+ * detector that scans the lake once per rule would cost. Writes bench/RESULTS-detect-N.md and
+ * bench/results-detect-N.json (one pair per lake size), and puts every size's table in
+ * bench/RESULTS.md beside the ingest figures (`--report` only does that). Nothing here asserts a
+ * timing.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { generateArchive } from '../fixtures/generator/archive.js';
 import { ANOMALY_PACK, detect, detectionPacks } from '../src/detect/detect.js';
 import { builtInPacks } from '../src/detect/rules.js';
+import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repo, 'bench');
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     events: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '3' },
     lake: { type: 'string' },
+    report: { type: 'boolean', default: false },
   },
 });
 const events = Number(values.events);
@@ -101,7 +104,24 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** RESULTS.md holds the tables beside the ingest numbers, between markers this script owns. */
+function updateResults(): void {
+  const results = path.join(benchDir, 'RESULTS.md');
+  const block = `${DETECT_BEGIN}\n${detectTables(benchDir)}\n${DETECT_END}`;
+  const text = readFileSync(results, 'utf8');
+  const at = text.indexOf(DETECT_BEGIN);
+  const updated =
+    at >= 0
+      ? text.slice(0, at) + block + text.slice(text.indexOf(DETECT_END) + DETECT_END.length)
+      : text.replace('\n## Query latency', `\n${block}\n\n## Query latency`);
+  writeFileSync(results, updated);
+}
+
 async function main(): Promise<void> {
+  if (values.report) {
+    updateResults();
+    return;
+  }
   const lake = await benchmarkLake();
   const detectArgs = ['detect', '--lake', lake, '--format', 'json', '--out', os.devNull];
   const all: Run[] = [];
@@ -149,23 +169,12 @@ ${
 Baseline, same run, in one process: the ${String(baseline.rules)} rules one per pass (one scan or more each, as a detector without the shared scans would run them) took ${baseline.seconds.toFixed(1)} s, all packs together in the same process ${baseline.inProcess.toFixed(1)} s: ${(baseline.seconds / baseline.inProcess).toFixed(1)}× less time.
 `
 }`;
-  writeFileSync(path.join(benchDir, 'RESULTS-detect.md'), `# Detection benchmark\n\n${table}`);
+  writeFileSync(path.join(benchDir, `RESULTS-detect-${String(events)}.md`), table);
   writeFileSync(
-    path.join(benchDir, 'results-detect.json'),
+    path.join(benchDir, `results-detect-${String(events)}.json`),
     JSON.stringify({ command, machine, events, all, perPack, baseline }, null, 2),
   );
-  // RESULTS.md holds the figure beside the ingest numbers, between markers this script owns.
-  const results = path.join(benchDir, 'RESULTS.md');
-  const begin = '<!-- detect-bench -->';
-  const end = '<!-- /detect-bench -->';
-  const block = `${begin}\n${table}\n${end}`;
-  const text = readFileSync(results, 'utf8');
-  const at = text.indexOf(begin);
-  const updated =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(end) + end.length)
-      : text.replace('\n## Query latency', `\n${block}\n\n## Query latency`);
-  writeFileSync(results, updated);
+  updateResults();
   process.stdout.write(table);
 }
 

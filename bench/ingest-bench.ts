@@ -29,6 +29,7 @@ import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from './svg-chart.js';
+import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
 import { hasMoto, startMoto } from '../fixtures/s3-server.js';
@@ -601,12 +602,10 @@ interface Report extends QueryReport {
   readonly inList: InListLatency;
 }
 
-/** The detection benchmark's table (`npm run bench:detect`), kept beside the ingest figures. */
+/** The detection benchmark's tables (`npm run bench:detect`), kept beside the ingest figures. */
 function detectSection(): string {
-  const file = path.join(benchDir, 'RESULTS-detect.md');
-  if (!existsSync(file)) return '';
-  const table = readFileSync(file, 'utf8').replace(/^# Detection benchmark\n\n/, '');
-  return `<!-- detect-bench -->\n${table}\n<!-- /detect-bench -->\n\n`;
+  const tables = detectTables(benchDir);
+  return tables === '' ? '' : `${DETECT_BEGIN}\n${tables}\n${DETECT_END}\n\n`;
 }
 
 function report(r: Report): void {
