@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTACKER_IP, STOLEN_KEY_IP } from '../../fixtures/generator/scenario.js';
+import { ATTACKER_IP, SEED_003_REGION, STOLEN_KEY_IP } from '../../fixtures/generator/scenario.js';
 import { generateArchive } from '../../fixtures/generator/archive.js';
 import { loadNamedQueries } from '../../src/query/named-queries.js';
 import { ctlake, tempDir } from '../util/cli.js';
@@ -160,6 +160,7 @@ describe('the named query pack on a generated scenario lake', () => {
     expect(rows.map((r) => [r['eventName'], r['sourceIPAddress'], r['awsRegion']])).toEqual([
       ['ListBuckets', STOLEN_KEY_IP, 'eu-west-1'],
       ['ListUsers', STOLEN_KEY_IP, 'us-east-1'],
+      ['RunInstances', STOLEN_KEY_IP, SEED_003_REGION],
     ]);
     const strict = await run('sagemaker-role-outside-sagemaker', 'regions=us-east-1');
     const expected = records.filter(
