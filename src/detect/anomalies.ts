@@ -19,9 +19,12 @@ import { MAX_EVIDENCE } from './finding.js';
 import {
   ACCOUNT_SQL,
   cellText,
+  EVIDENCE_SQL,
   isoSeconds,
   type DetectionWindow,
+  type LakeFacts,
   type LakeRow,
+  lakeTimeRange,
   type LakeRunner,
   PRINCIPAL_SQL,
   rowEvidence,
@@ -132,7 +135,7 @@ const NOVELTY_EVIDENCE_SQL = `WITH wanted AS (
 w AS (
   SELECT ${ENTITY_SQL} AS entity, "eventTime", ${PRINCIPAL_SQL} AS principal, ${ACCOUNT_SQL} AS "accountId",
     "awsRegion", "eventSource", "eventName", "errorCode", "readOnly",
-    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,
+    ${EVIDENCE_SQL} AS evidence,
     unnest([{d: 'region', v: "awsRegion"}, {d: 'api', v: "eventSource" || ':' || "eventName"},
       {d: 'sourceIp', v: ${NETWORK_SQL}}, {d: 'userAgent', v: ${AGENT_FAMILY_SQL}}]) AS dim
   ${PRINCIPAL_EVENTS('since')}
@@ -151,7 +154,7 @@ const VOLUME_EVIDENCE_SQL = `SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("e
   arg_min(${PRINCIPAL_SQL}, "eventTime") AS principal, arg_min(${ACCOUNT_SQL}, "eventTime") AS "accountId",
   arg_min("awsRegion", "eventTime") AS region, mode("eventSource") AS "eventSource", mode("eventName") AS "eventName",
   min("eventTime") AS first_time,
-  min_by({eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"},
+  min_by(${EVIDENCE_SQL},
     {t: "eventTime", o: "sourceObject", i: "recordIndex"}, ${String(MAX_EVIDENCE)}) AS events
 FROM cloudtrail
 WHERE "eventTime" >= CAST(\${since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
@@ -224,13 +227,10 @@ export async function detectAnomalies(
   run: LakeRunner,
   window: DetectionWindow,
   learningDays: number,
+  known: LakeFacts = {},
 ): Promise<{ findings: Finding[]; detectors: number }> {
   const detectors = 5;
-  const [bounds] = await run(
-    `SELECT epoch_ms(min("eventTime")) AS first, epoch_ms(max("eventTime")) AS last FROM cloudtrail`,
-  );
-  const first = Number(bounds?.['first'] ?? NaN);
-  const last = Number(bounds?.['last'] ?? NaN);
+  const { first, last } = known.range ?? (await lakeTimeRange(run));
   if (!Number.isFinite(first) || !Number.isFinite(last)) return { findings: [], detectors };
   const { since, until, baselineSince } = anomalyWindows(window, learningDays, { first, last });
   if (since <= baselineSince || since >= until) return { findings: [], detectors };

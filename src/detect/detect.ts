@@ -17,7 +17,14 @@ import {
 } from './cloudwatch-config.js';
 import { runEventRules } from './event-rules.js';
 import { compareFindings, type Finding, type Severity, severityRank } from './finding.js';
-import { type DetectionWindow, isoSeconds, lakeEventNames, type LakeRunner } from './lake-rows.js';
+import {
+  type DetectionWindow,
+  isoSeconds,
+  type LakeFacts,
+  lakeEventNames,
+  type LakeRunner,
+  lakeTimeRange,
+} from './lake-rows.js';
 import { inLake } from './lake-session.js';
 import { alarmEvidence, replayAlarmsWith } from './replay-alarms.js';
 import {
@@ -108,14 +115,14 @@ async function alarmFindings(
   alarms: readonly MetricAlarm[],
   rulesByAlarm: ReadonlyMap<string, AlarmRule>,
   window: DetectionWindow,
-  lakeNames: readonly string[],
+  known: LakeFacts,
 ): Promise<{ findings: Finding[]; skipped: SkippedRule[] }> {
   const { result, publishers, jobs } = await replayAlarmsWith(
     run,
     metricFilters,
     alarms,
     window,
-    lakeNames,
+    known,
   );
   const evidence = await alarmEvidence(run, publishers, jobs, result.replays);
   const findings: Finding[] = [];
@@ -197,25 +204,24 @@ export async function detect(options: DetectOptions = {}): Promise<DetectResult>
   const withAnomalies = packs.includes(ANOMALY_PACK);
 
   return inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
+    // Asked of the lake once, for every detector that needs them.
     const names =
       eventRules.length > 0 || alarms.length > 0 ? await lakeEventNames(window, run) : [];
+    const range =
+      alarms.length > 0 || withAnomalies ? await lakeTimeRange(run) : { first: NaN, last: NaN };
     const findings: Finding[] = await runEventRules(eventRules, window, names, run);
     const skipped: SkippedRule[] = [...ruleSkips];
     if (alarms.length > 0) {
-      const fromAlarms = await alarmFindings(
-        run,
-        metricFilters,
-        alarms,
-        rulesByAlarm,
-        window,
-        names,
-      );
+      const fromAlarms = await alarmFindings(run, metricFilters, alarms, rulesByAlarm, window, {
+        eventNames: names,
+        range,
+      });
       findings.push(...fromAlarms.findings);
       skipped.push(...fromAlarms.skipped);
     }
     let anomalyDetectors = 0;
     if (withAnomalies) {
-      const anomalies = await detectAnomalies(run, window, learningDays);
+      const anomalies = await detectAnomalies(run, window, learningDays, { range });
       findings.push(...anomalies.findings);
       anomalyDetectors = anomalies.detectors;
     }

@@ -14,6 +14,8 @@ import { GROUP_KEYS, type EventRule, type GroupKey } from './rules.js';
 import {
   ACCOUNT_SQL,
   cellText,
+  EVIDENCE_SQL,
+  namesMatching,
   isoSeconds,
   type DetectionWindow,
   type LakeRunner,
@@ -35,7 +37,7 @@ const column = (key: GroupKey): string => `"${key}"`;
 
 const MARKED_COLUMNS = `${PRINCIPAL_SQL} AS "principal", ${ACCOUNT_SQL} AS "accountId", "awsRegion", "eventSource", "eventName",
     "sourceIPAddress", "userAgent", "eventTime",
-    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence`;
+    ${EVIDENCE_SQL} AS evidence`;
 
 /** A JSON list parameter read as a DuckDB list. */
 const listParam = (name: string, type: string): string => `from_json(\${${name}}, '["${type}"]')`;
@@ -60,10 +62,8 @@ export function eventRulesQuery(
     return `CASE WHEN ${rule.detection.condition} THEN ${String(i)} END`;
   };
   const inWindow = windowCondition(window, params);
-  const namesOf = (rule: EventRule): string[] => {
-    const patterns = (rule.detection.eventNames ?? []).map((source) => new RegExp(source, 'i'));
-    return lakeEventNames.filter((name) => patterns.some((pattern) => pattern.test(name)));
-  };
+  const namesOf = (rule: EventRule): string[] =>
+    namesMatching(lakeEventNames, rule.detection.eventNames ?? [], 'i');
   const readsJson = (rule: EventRule): boolean => rule.detection.condition.includes('"eventJson"');
   const groups: { rules: number[]; names?: string[] }[] = [];
   for (const json of [false, true]) {

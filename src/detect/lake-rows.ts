@@ -43,6 +43,19 @@ export function windowCondition(window: DetectionWindow, params: Record<string, 
   return parts.join(' AND ');
 }
 
+/** An event's evidence as a struct: the shape `rowEvidence` reads back. */
+export const EVIDENCE_SQL = `{eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"}`;
+
+/** The lake's event names that fit any of `patterns` (regular expression sources). */
+export function namesMatching(
+  lakeNames: readonly string[],
+  patterns: readonly string[],
+  flags = '',
+): string[] {
+  const regexes = patterns.map((source) => new RegExp(source, flags));
+  return lakeNames.filter((name) => regexes.some((re) => re.test(name)));
+}
+
 /** A query cell as text: strings, numbers and times as they are, anything else as JSON. */
 export function cellText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -78,4 +91,23 @@ export async function lakeEventNames(window: DetectionWindow, run: LakeRunner): 
     params,
   );
   return rows.map((row) => cellText(row['name']) ?? '');
+}
+
+/** The lake's first and last event times, epoch milliseconds (NaN for an empty lake). */
+export interface LakeTimeRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+export async function lakeTimeRange(run: LakeRunner): Promise<LakeTimeRange> {
+  const [row] = await run(
+    `SELECT epoch_ms(min("eventTime")) AS first, epoch_ms(max("eventTime")) AS last FROM cloudtrail`,
+  );
+  return { first: Number(row?.['first'] ?? NaN), last: Number(row?.['last'] ?? NaN) };
+}
+
+/** What a detector may be handed instead of asking the lake again. */
+export interface LakeFacts {
+  readonly eventNames?: readonly string[];
+  readonly range?: LakeTimeRange;
 }

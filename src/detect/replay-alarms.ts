@@ -17,8 +17,11 @@ import type { MetricAlarm, MetricFilter, SetAside } from './cloudwatch-config.js
 import { type Evidence, MAX_EVIDENCE } from './finding.js';
 import {
   ACCOUNT_SQL,
+  EVIDENCE_SQL,
   type DetectionWindow,
+  type LakeFacts,
   lakeEventNames,
+  lakeTimeRange,
   type LakeRunner,
   PRINCIPAL_SQL,
   rowEvidence,
@@ -106,7 +109,7 @@ export async function replayAlarmsWith(
   metricFilters: readonly MetricFilter[],
   alarms: readonly MetricAlarm[],
   window: DetectionWindow,
-  knownEventNames?: readonly string[],
+  known: LakeFacts = {},
 ): Promise<{ result: AlarmReplayResult; publishers: readonly Publisher[]; jobs: readonly Job[] }> {
   const publishers: Publisher[] = [];
   const jobs: Job[] = [];
@@ -134,18 +137,16 @@ export async function replayAlarmsWith(
   }
   if (jobs.length === 0) return { result: { replays: [], setAside }, publishers, jobs };
 
-  const [bounds] = await run(
-    `SELECT CAST(floor(epoch(min("eventTime"))) AS BIGINT) AS first, CAST(floor(epoch(max("eventTime"))) AS BIGINT) AS last FROM cloudtrail`,
-  );
+  const range = known.range ?? (await lakeTimeRange(run));
   const from =
-    window.since === undefined ? Number(bounds?.['first'] ?? NaN) : epochSeconds(window.since);
+    window.since === undefined ? Math.floor(range.first / 1000) : epochSeconds(window.since);
   const to =
-    window.until === undefined ? Number(bounds?.['last'] ?? NaN) + 1 : epochSeconds(window.until);
+    window.until === undefined ? Math.floor(range.last / 1000) + 1 : epochSeconds(window.until);
   const bucket = jobs.map((j) => j.alarm.period).reduce(gcd);
 
   const byPublisher = new Map<number, Map<number, Stats>>();
   if (Number.isFinite(from) && Number.isFinite(to)) {
-    const names = knownEventNames ?? (await lakeEventNames(window, run));
+    const names = known.eventNames ?? (await lakeEventNames(window, run));
     const metrics = metricsQuery(publishers, bucket, window, names);
     for (const row of await run(metrics.sql, metrics.params)) {
       const p = Number(row['publisher']);
@@ -249,7 +250,7 @@ export async function alarmEvidence(
 ), m AS (
   SELECT CAST(floor(epoch("eventTime")) AS BIGINT) AS t, "eventTime",
     {principal: ${PRINCIPAL_SQL}, accountId: ${ACCOUNT_SQL}, region: "awsRegion", eventSource: "eventSource", eventName: "eventName"} AS who,
-    {eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"} AS evidence,
+    ${EVIDENCE_SQL} AS evidence,
     unnest(list_filter([${conditions.map((c, i) => `CASE WHEN ${c} THEN ${String(i)} END`).join(',\n      ')}], h -> h IS NOT NULL)) AS p
   FROM cloudtrail${where === '' ? '' : ` WHERE ${where}`}
 )

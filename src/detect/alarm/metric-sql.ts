@@ -9,7 +9,7 @@
  */
 import type { MetricFilter, MetricTransformation } from '../cloudwatch-config.js';
 import { stringColumn } from '../event-fields.js';
-import { type DetectionWindow, windowCondition } from '../lake-rows.js';
+import { type DetectionWindow, namesMatching, windowCondition } from '../lake-rows.js';
 import { parsePattern, parseSelector } from '../metric-filter/pattern.js';
 import { jsonPath, patternEventNames, patternToSql } from '../metric-filter/pattern-sql.js';
 
@@ -88,8 +88,7 @@ export function metricsQuery(
       rest.push(i);
       return;
     }
-    const regexes = patterns.map((source) => new RegExp(source));
-    const own = lakeEventNames.filter((name) => regexes.some((re) => re.test(name)));
+    const own = namesMatching(lakeEventNames, patterns);
     if (own.length === 0) return;
     named.push(i);
     for (const name of own) names.add(name);
