@@ -11,6 +11,7 @@ const LAYERS = [
   ['source', '^src/source/'],
   ['ingest', '^src/ingest/'],
   ['maintenance', '^src/maintenance/'],
+  ['verify', '^src/verify/'],
   ['query', '^src/query/'],
   ['detect', '^src/detect/'],
   ['api', '^src/api\\.ts$'],

@@ -52,11 +52,23 @@ export {
 export type { AlarmTransition } from './detect/alarm/replay.js';
 export type { MetricAlarm, MetricFilter } from './detect/cloudwatch-config.js';
 export type { SkippedRule } from './detect/rules.js';
+export { verify, type Verification, type VerifyOptions } from './verify/verify.js';
+export type { ArchiveVerification, MissingLogFile, Problem } from './verify/verify-archive.js';
+export type { MissingRange } from './verify/chains.js';
+export type { AffectedObject, LakeVerification, PartProblem } from './verify/verify-lake.js';
+export { verificationJson, verificationText } from './verify/verify-text.js';
+export type { DownloadOptions, DownloadSummary } from './source/download.js';
 export type { S3Options } from './source/open-sources.js';
 export type { ObjectSelection } from './source/object-filter.js';
 export type { ListingProblem, TrailSource } from './source/trail-source.js';
 export type { ObjectLocation, TrailObject } from './source/trail-object.js';
 export type { TrailKey } from './source/trail-key.js';
+/** Mirrors an S3 archive to disk with each digest's signature beside it (loads the AWS SDK). */
+export async function download(
+  options: import('./source/download.js').DownloadOptions,
+): Promise<import('./source/download.js').DownloadSummary> {
+  return (await import('./source/download.js')).download(options);
+}
 export {
   CtlakeError,
   type CtlakeErrorCode,

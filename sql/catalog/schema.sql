@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS parts (
   rows       BIGINT NOT NULL,
   bytes      BIGINT NOT NULL,
   staged     VARCHAR,                    -- staging path while state = 'pending'
-  state      VARCHAR NOT NULL            -- pending (being moved in) | live | retired (being deleted)
+  state      VARCHAR NOT NULL,           -- pending (being moved in) | live | retired (being deleted)
+  sha256     VARCHAR                     -- of the file as committed; NULL in lakes from before it
 );
 
 CREATE TABLE IF NOT EXISTS objects (
@@ -28,7 +29,22 @@ CREATE TABLE IF NOT EXISTS objects (
   kind        VARCHAR NOT NULL,          -- log | insight
   events      BIGINT NOT NULL,
   run_id      INTEGER NOT NULL,
-  ingested_at TIMESTAMP NOT NULL
+  ingested_at TIMESTAMP NOT NULL,
+  sha256      VARCHAR                    -- of the bytes as read; NULL in lakes from before it
+);
+
+-- Lakes written before the hashes were recorded gain the columns (NULL for what is there).
+ALTER TABLE parts ADD COLUMN IF NOT EXISTS sha256 VARCHAR;
+ALTER TABLE objects ADD COLUMN IF NOT EXISTS sha256 VARCHAR;
+
+-- What `ctlake verify <archive> --lake DIR` found for each object, by URI: valid (a valid digest
+-- lists it with its hash), invalid (with the reason) or not-covered (no valid digest lists it).
+CREATE TABLE IF NOT EXISTS verifications (
+  uri         VARCHAR PRIMARY KEY,
+  status      VARCHAR NOT NULL,
+  reason      VARCHAR,
+  digest      VARCHAR,
+  verified_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS errors (

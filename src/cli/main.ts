@@ -20,8 +20,10 @@ import { SEVERITIES } from '../detect/finding.js';
 import { CtlakeError } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 import type { DetectFlags } from './commands/detect.js';
+import type { DownloadFlags } from './commands/download.js';
 import type { IngestFlags } from './commands/ingest.js';
 import type { QueryFlags } from './commands/query.js';
+import type { VerifyFlags } from './commands/verify.js';
 import { collect, collectParam, memorySize, positiveInt, seconds, workerCount } from './options.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say } from './terminal.js';
 
@@ -40,8 +42,37 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   const lakeOption = (): Option =>
     new Option('--lake <dir>', 'lake directory').default(DEFAULT_LAKE_DIR);
+  const s3Options = (): Option[] => [
+    new Option(
+      '--profile <name>',
+      'AWS profile for s3:// sources (shared config and credentials files)',
+    ),
+    new Option(
+      '--endpoint-url <url>',
+      'S3-compatible endpoint for s3:// sources (implies --path-style)',
+    ),
+    new Option(
+      '--s3-region <region>',
+      'region of the S3 client (default: AWS_REGION, else us-east-1; redirects are followed)',
+    ),
+    new Option('--path-style', 'path-style S3 addressing (bucket in the path, not the host name)'),
+  ];
+  const withOptions = (command: Command, options: readonly Option[]): Command => {
+    for (const option of options) command.addOption(option);
+    return command;
+  };
+  const selectionOptions = (what: string): Option[] => [
+    new Option('--since <time>', `${what} only objects delivered on or after this day or time`),
+    new Option('--until <time>', `${what} only objects delivered up to this day or time`),
+    new Option('--account <id>', `${what} only these accounts (repeatable, or comma-separated)`)
+      .argParser(collect)
+      .default([]),
+    new Option('--region <region>', `${what} only these regions (repeatable, or comma-separated)`)
+      .argParser(collect)
+      .default([]),
+  ];
 
-  program
+  const ingest = program
     .command('ingest')
     .description(
       'read CloudTrail log files (.json.gz / .json) from directories, files, globs or s3:// prefixes into the lake',
@@ -75,24 +106,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       'read only these CloudTrail regions (repeatable, or comma-separated)',
       collect,
       [],
-    )
-    .option(
-      '--profile <name>',
-      'AWS profile for s3:// sources (shared config and credentials files)',
-    )
-    .option(
-      '--endpoint-url <url>',
-      'S3-compatible endpoint for s3:// sources (implies --path-style)',
-    )
-    .option(
-      '--s3-region <region>',
-      'region of the S3 client (default: AWS_REGION, else us-east-1; redirects are followed)',
-    )
-    .option('--path-style', 'path-style S3 addressing (bucket in the path, not the host name)')
-    .action(async (sources: string[], flags: IngestFlags) => {
-      const { ingestCommand } = await import('./commands/ingest.js');
-      setExit(await ingestCommand(sources, flags));
-    });
+    );
+  withOptions(ingest, s3Options()).action(async (sources: string[], flags: IngestFlags) => {
+    const { ingestCommand } = await import('./commands/ingest.js');
+    setExit(await ingestCommand(sources, flags));
+  });
 
   program
     .command('query')
@@ -186,6 +204,46 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { detectCommand } = await import('./commands/detect.js');
       setExit(await detectCommand(flags));
     });
+
+  const verify = program
+    .command('verify')
+    .description(
+      "check an archive against CloudTrail's signed digests (offline; every missing digest and uncovered log file named), and/or a lake against its catalog",
+    )
+    .argument(
+      '[source...]',
+      'archive directories or s3:// prefixes (with their CloudTrail-Digest folders)',
+    )
+    .option(
+      '--public-keys <file>',
+      'the JSON of `aws cloudtrail list-public-keys`, saved while online (repeatable: one per region)',
+      collect,
+    )
+    .option('--lake <dir>', "check this lake, and record the archive's verdicts in it")
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'),
+    )
+    .option('--out <file>', 'write the result to a file');
+  withOptions(verify, [...selectionOptions('check'), ...s3Options()]).action(
+    async (sources: string[], flags: VerifyFlags) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      setExit(await verifyCommand(sources, flags));
+    },
+  );
+
+  const download = program
+    .command('download')
+    .description(
+      "mirror a trail's archive from S3 to disk, with each digest's signature saved beside it (for ctlake verify)",
+    )
+    .argument('<source>', 's3://bucket[/prefix]')
+    .requiredOption('--out <dir>', 'directory that receives the keys');
+  withOptions(download, [...selectionOptions('download'), ...s3Options()]).action(
+    async (source: string, flags: DownloadFlags) => {
+      const { downloadCommand } = await import('./commands/download.js');
+      setExit(await downloadCommand(source, flags));
+    },
+  );
 
   program
     .command('queries')

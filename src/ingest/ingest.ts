@@ -343,6 +343,7 @@ async function commitResult(
         version: object.version,
         kind: object.key.kind,
         events: outcome.events,
+        ...(outcome.sha256 === undefined ? {} : { sha256: outcome.sha256 }),
       });
     }
   }

@@ -3,6 +3,7 @@
  */
 import type { CatalogedObject } from '../lake/catalog.js';
 import type { TrailObject } from '../source/trail-object.js';
+import { SIGNATURE_SIDECAR } from '../source/trail-key.js';
 
 export interface IngestPlan {
   /** Objects to read, in key order. */
@@ -28,7 +29,8 @@ export function planIngest(
     if (seen.has(object.uri)) continue;
     seen.add(object.uri);
     if (object.key.kind === 'digest') {
-      digests++;
+      // A digest's signature sidecar is part of the digest, not a second one.
+      if (!object.uri.endsWith(SIGNATURE_SIDECAR)) digests++;
       continue;
     }
     const before = known.get(object.uri);

@@ -15,6 +15,7 @@ import { readerPaths } from '../duckdb/file-path.js';
 import { duckdbReason, isOutOfMemory, jsonErrorDetail } from '../duckdb/errors.js';
 import { firstLine, machineFault } from '../errors.js';
 import { PARTITION_COLUMN } from '../schema/event-schema.js';
+import { sha256File } from '../util/file-hash.js';
 import type { BatchDay } from './batch-day.js';
 import {
   BATCH_OBJECTS_TABLE,
@@ -190,6 +191,7 @@ async function stagedParts(connection: DuckDBConnection, output: Output): Promis
         lakePath: path.relative(output.dir, stagedPath),
         rows: Number(row['rows']),
         bytes: (await stat(stagedPath)).size,
+        sha256: await sha256File(stagedPath),
       };
     }),
   );

@@ -42,6 +42,8 @@ export interface ObjectOutcome {
   readonly decodedBytes: number;
   /** Why the object could not be ingested; absent on success. */
   readonly error?: string;
+  /** SHA-256 (hex) of the object's bytes as read (stored, before gunzip). */
+  readonly sha256?: string;
 }
 
 export interface StagedPart {
@@ -51,6 +53,8 @@ export interface StagedPart {
   readonly lakePath: string;
   readonly rows: number;
   readonly bytes: number;
+  /** SHA-256 (hex) of the part file as staged: the catalog keeps it to check the lake later. */
+  readonly sha256: string;
 }
 
 export interface TaskResult {

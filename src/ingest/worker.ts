@@ -14,6 +14,7 @@
  * state: the pool can always be shut down without terminating a thread inside a DuckDB call
  * (which aborts the whole process). Cancellation goes through DuckDB's interrupt instead.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { firstLine } from '../errors.js';
@@ -54,6 +55,34 @@ function startFetch(object: TaskObject, task: IngestTask, signal: AbortSignal): 
     (body) => ({ body }),
     (error: unknown) => ({ error: cannotRead(error) }),
   );
+}
+
+/**
+ * The object's body, hashed as it is read: the SHA-256 of the stored bytes goes to the catalog,
+ * so the lake can later show which file, byte for byte, its rows came from. A streamed body
+ * read again after a break is hashed anew; one not read to its end has no hash.
+ */
+function hashingBody(body: ObjectBody): { body: ObjectBody; sha256: () => string | undefined } {
+  if (Buffer.isBuffer(body)) {
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    return { body, sha256: () => sha256 };
+  }
+  let sha256: string | undefined;
+  return {
+    body: {
+      size: body.size,
+      async *open() {
+        sha256 = undefined;
+        const hash = createHash('sha256');
+        for await (const chunk of body.open()) {
+          hash.update(chunk);
+          yield chunk;
+        }
+        sha256 = hash.digest('hex');
+      },
+    },
+    sha256: () => sha256,
+  };
 }
 
 /** Events of the objects not refused (so far). */
@@ -129,10 +158,11 @@ class TaskRun {
     const mark = segment.file.mark();
     const dayBefore = segment.day;
     const limit = this.#task.scratchLimits.objectBytes;
+    const stored = hashingBody(body);
     const readAll = async (): Promise<ObjectOutcome> => {
       try {
         const { records, decodedBytes } = await readObjectRecords(
-          body,
+          stored.body,
           (text, ranges, firstRecord) => {
             if (!segment.file.append(index, text, ranges, firstRecord, mark.bytes + limit)) {
               throw new LogShapeError(
@@ -142,7 +172,8 @@ class TaskRun {
             segment.day = foldBatchDay(segment.day, text, ranges);
           },
         );
-        return { index, events: records, decodedBytes };
+        const sha256 = stored.sha256();
+        return { index, events: records, decodedBytes, ...(sha256 ? { sha256 } : {}) };
       } catch (error) {
         segment.file.rollback(mark);
         segment.day = dayBefore;

@@ -23,11 +23,13 @@ import {
   machineFault,
 } from '../errors.js';
 import { quotedString } from '../duckdb/sql-text.js';
+import { sha256File } from '../util/file-hash.js';
 import { readPackageFile } from '../util/package-files.js';
 import { isLockError } from '../duckdb/errors.js';
 import { readerPath, readerPaths } from '../duckdb/file-path.js';
 import { LAKE_PARQUET_CODEC, parquetCopyOptions } from '../duckdb/parquet.js';
 import type { LakeLayout } from './layout.js';
+import { objectsSelect } from './objects-view.js';
 import { publishPartSet } from './part-set.js';
 import { hasLiveReaders } from './reader-leases.js';
 
@@ -43,6 +45,8 @@ export interface CommittedObject {
   readonly version: string;
   readonly kind: string;
   readonly events: number;
+  /** SHA-256 of the object's bytes as read (absent when a stream was not read to its end). */
+  readonly sha256?: string;
 }
 
 export interface FailedObject {
@@ -58,6 +62,8 @@ export interface CommittedPart {
   readonly lakePath: string;
   readonly rows: number;
   readonly bytes: number;
+  /** SHA-256 of the part file, checked by `ctlake verify --lake`. */
+  readonly sha256: string;
 }
 
 export interface TaskCommit {
@@ -88,6 +94,23 @@ export interface RunTotals {
 }
 
 export type RunStatus = 'done' | 'failed' | 'interrupted';
+
+/** A live part with what the catalog recorded when it was committed. */
+export interface RecordedPart {
+  /** Path under events/. */
+  readonly part: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Absent for parts committed before ctlake recorded part hashes. */
+  readonly sha256?: string;
+}
+
+/** What verify found for one object of the lake. */
+export interface ObjectVerification {
+  readonly status: string;
+  readonly reason?: string;
+  readonly digest?: string;
+}
 
 /** Whether `eventsDir` holds any Parquet part (a lake's data, with or without its catalog). */
 async function holdsParts(eventsDir: string): Promise<boolean> {
@@ -254,7 +277,13 @@ export class Catalog {
         continue;
       }
       const newPath = path.join(path.dirname(lakePath), path.basename(staged));
-      add.push({ stagedPath: staged, lakePath: newPath, rows, bytes: statSync(staged).size });
+      add.push({
+        stagedPath: staged,
+        lakePath: newPath,
+        rows,
+        bytes: statSync(staged).size,
+        sha256: await sha256File(staged),
+      });
     }
     return { retire, add };
   }
@@ -264,6 +293,64 @@ export class Catalog {
       `SELECT part, rows FROM parts WHERE state = 'live' ORDER BY part`,
     );
     return rows.map((r) => ({ part: String(r['part']), rows: Number(r['rows']) }));
+  }
+
+  /** Live parts with what was recorded when each was committed (sha256 null in older lakes). */
+  async recordedParts(): Promise<RecordedPart[]> {
+    const rows = await this.#rows(
+      `SELECT part, rows, bytes, sha256 FROM parts WHERE state = 'live' ORDER BY part`,
+    );
+    return rows.map((r) => ({
+      part: String(r['part']),
+      rows: Number(r['rows']),
+      bytes: Number(r['bytes']),
+      sha256: typeof r['sha256'] === 'string' ? r['sha256'] : undefined,
+    }));
+  }
+
+  /** Records what verify found for each object, by URI (a later verify replaces it). */
+  async recordVerifications(verdicts: ReadonlyMap<string, ObjectVerification>): Promise<void> {
+    if (verdicts.size === 0) return;
+    const c = this.#connection;
+    const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+    await c.run('BEGIN TRANSACTION');
+    try {
+      await c.run(
+        'CREATE OR REPLACE TEMP TABLE new_verifications AS SELECT * FROM verifications LIMIT 0',
+      );
+      await this.#append('new_verifications', [...verdicts], (a, [uri, v]) => {
+        a.appendVarchar(uri);
+        a.appendVarchar(v.status);
+        if (v.reason === undefined) a.appendNull();
+        else a.appendVarchar(v.reason);
+        if (v.digest === undefined) a.appendNull();
+        else a.appendVarchar(v.digest);
+        a.appendTimestamp(now);
+      });
+      await c.run(
+        'DELETE FROM verifications WHERE uri IN (SELECT uri FROM new_verifications); INSERT INTO verifications SELECT * FROM new_verifications; DROP TABLE new_verifications',
+      );
+      await c.run('COMMIT');
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw new CtlakeError(
+        'LAKE_INVALID',
+        `cannot record the verification in ${this.#layout.catalogPath}: ${firstLine(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Writes the objects queries see (`cloudtrail_objects`: objects-view.ts) beside the catalog,
+   * aside and then renamed, so a query reads the old file or the new one, never half of one.
+   */
+  async publishObjects(): Promise<void> {
+    const aside = `${this.#layout.objectsPath}.${String(process.pid)}.tmp`;
+    await this.#connection.run(
+      `COPY (${objectsSelect()}) TO ${quotedString(aside)} (${parquetCopyOptions(LAKE_PARQUET_CODEC)})`,
+    );
+    await rename(aside, this.#layout.objectsPath);
   }
 
   async knownObjects(): Promise<Map<string, CatalogedObject>> {
@@ -291,6 +378,10 @@ export class Catalog {
       `UPDATE runs SET finished_at = now()::TIMESTAMP, status = $2, objects = $3, events = $4, bytes = $5, errors = $6 WHERE run_id = $1`,
       [runId, status, totals.objects, totals.events, totals.bytes, totals.errors],
     );
+    // After a failed run (a full disk, say) the run's own error is the one to report.
+    await this.publishObjects().catch((error: unknown) => {
+      if (status === 'done') throw error;
+    });
   }
 
   /**
@@ -318,6 +409,7 @@ export class Catalog {
         a.appendBigInt(BigInt(p.bytes));
         a.appendVarchar(p.stagedPath);
         a.appendVarchar('pending');
+        a.appendVarchar(p.sha256);
       });
       await this.#append('new_objects', objects, (a, o) => {
         a.appendVarchar(o.uri);
@@ -327,6 +419,8 @@ export class Catalog {
         a.appendBigInt(BigInt(o.events));
         a.appendInteger(runId);
         a.appendTimestamp(now);
+        if (o.sha256 === undefined) a.appendNull();
+        else a.appendVarchar(o.sha256);
       });
       await this.#append('new_errors', failures, (a, f) => {
         a.appendInteger(runId);

@@ -14,6 +14,7 @@ export interface LakeLayout {
   readonly stagingDir: string;
   readonly partSetPath: string;
   readonly readersDir: string;
+  readonly objectsPath: string;
 }
 
 export function lakeLayout(root: string): LakeLayout {
@@ -25,5 +26,6 @@ export function lakeLayout(root: string): LakeLayout {
     stagingDir: path.join(absolute, 'staging'),
     partSetPath: path.join(absolute, 'parts.json'),
     readersDir: path.join(absolute, 'readers'),
+    objectsPath: path.join(absolute, 'objects.parquet'),
   };
 }

@@ -29,6 +29,7 @@ import { quotedString } from '../duckdb/sql-text.js';
 import { Catalog, type LivePart } from '../lake/catalog.js';
 import { DEFAULT_COMPACT_MEMORY, DEFAULT_LAKE_DIR } from '../defaults.js';
 import { lakeLayout } from '../lake/layout.js';
+import { sha256File } from '../util/file-hash.js';
 
 /** Compacted parts are named so; a day holding only one of them is already compact. */
 export const COMPACT_PREFIX = 'compact';
@@ -198,6 +199,7 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
             lakePath: path.join(day, `${name}.parquet`),
             rows: written,
             bytes: (await stat(staged)).size,
+            sha256: await sha256File(staged),
           },
         ],
         objects: [],

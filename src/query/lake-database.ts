@@ -1,5 +1,6 @@
 /**
- * A query session on a lake: an in-memory DuckDB with the `cloudtrail` view, the UTC time zone
+ * A query session on a lake: an in-memory DuckDB with the `cloudtrail` view (and
+ * `cloudtrail_objects`: objects-view.ts), the UTC time zone
  * (so `now()` comparisons do not depend on the machine's TZ), and no access to any file outside
  * the lake's events directory. It never opens the catalog, so it runs beside an ingest; it reads
  * the published part set under a reader lease, so it sees one consistent set of parts whatever
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CtlakeError, firstLine } from '../errors.js';
 import { createEventViewStatement } from '../lake/event-view.js';
+import { createObjectsViewStatement } from '../lake/objects-view.js';
 import { lakeLayout } from '../lake/layout.js';
 import { readPartSet } from '../lake/part-set.js';
 import { type ReaderLease, takeReaderLease } from '../lake/reader-leases.js';
@@ -71,14 +73,17 @@ export class LakeDatabase {
       await rm(tempDir, { recursive: true, force: true });
       throw error;
     }
+    const objectsFile = existsSync(layout.objectsPath) ? layout.objectsPath : undefined;
     const instance = await DuckDBInstance.create(':memory:', { temp_directory: tempDir });
     const connection = await instance.connect();
     const setup = [
       `SET TimeZone = 'UTC'`,
       createEventViewStatement(parts),
+      createObjectsViewStatement(objectsFile),
       readPackageFile('sql', 'dialect', 'macros.sql'),
       ...confinementStatements({
         eventsDir: layout.eventsDir,
+        ...(objectsFile === undefined ? {} : { readableFiles: [objectsFile] }),
         memoryLimit: limits.memory,
         tempSpace: limits.tempSpace,
         ...(writableFile === undefined ? {} : { writableFile }),

@@ -13,6 +13,7 @@ import { isNotSelectMessage } from '../duckdb/errors.js';
 import { literalGlob } from '../duckdb/file-path.js';
 import { quotedString } from '../duckdb/sql-text.js';
 import { QueryError, firstLine } from '../errors.js';
+import { OBJECTS_VIEW } from '../lake/objects-view.js';
 import { statementKeywords } from './dialect/sql-lexer.js';
 import {
   asciiLower,
@@ -119,8 +120,9 @@ export function checkQueryTree(
   statement: TreeValue,
   viewName: string,
   parameters: ReadonlySet<string>,
+  otherViews: readonly string[] = [OBJECTS_VIEW],
 ): void {
-  visitNodes(statement, new Set([viewName]), (node, scope) => {
+  visitNodes(statement, new Set([viewName, ...otherViews]), (node, scope) => {
     if (node['type'] === 'TABLE_FUNCTION') {
       const fn = node['function'];
       const name = (isNode(fn) ? textOf(fn, 'function_name') : '').toLowerCase();
@@ -135,7 +137,9 @@ export function checkQueryTree(
         textOf(node, 'schema_name') !== '' ||
         textOf(node, 'catalog_name') !== ''
       ) {
-        refuse(`FROM ${name}: a query reads the ${viewName} view only (and its own WITH clauses)`);
+        refuse(
+          `FROM ${name}: a query reads the ${[viewName, ...otherViews].join(' and ')} views only (and its own WITH clauses)`,
+        );
       }
     }
     if (node['class'] === 'PARAMETER') {
@@ -153,6 +157,8 @@ export function checkQueryTree(
 /** Where a session may read, and the one file it may write. */
 export interface SessionConfinement {
   readonly eventsDir: string;
+  /** Files outside the events directory a view reads (the published objects). */
+  readonly readableFiles?: readonly string[];
   /** `--out` of a Parquet result, written by DuckDB itself. */
   readonly writableFile?: string;
   readonly memoryLimit: string;
@@ -167,13 +173,19 @@ export interface SessionConfinement {
  */
 export function confinementStatements(confinement: SessionConfinement): string[] {
   const dirs = [...new Set([confinement.eventsDir, literalGlob(confinement.eventsDir)])];
+  const allowedPaths = [
+    ...new Set([
+      ...(confinement.readableFiles ?? []).flatMap((file) => [file, literalGlob(file)]),
+      ...(confinement.writableFile === undefined ? [] : [confinement.writableFile]),
+    ]),
+  ];
   return [
     `SET memory_limit = ${quotedString(confinement.memoryLimit)}`,
     `SET max_temp_directory_size = ${quotedString(confinement.tempSpace)}`,
     `SET allowed_directories = [${dirs.map((dir) => quotedString(`${dir}/`)).join(', ')}]`,
-    ...(confinement.writableFile === undefined
+    ...(allowedPaths.length === 0
       ? []
-      : [`SET allowed_paths = [${quotedString(confinement.writableFile)}]`]),
+      : [`SET allowed_paths = [${allowedPaths.map(quotedString).join(', ')}]`]),
     `SET enable_external_access = false`,
     `SET autoinstall_known_extensions = false`,
     `SET autoload_known_extensions = false`,

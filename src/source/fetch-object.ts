@@ -11,6 +11,7 @@
  * dropping what it kept of the broken read (`BodyReadError` tells it the body broke).
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errnoReason, firstLine } from '../errors.js';
@@ -81,12 +82,14 @@ async function* getOnce(
   client: S3Client,
   { bucket, key, etag }: S3Location,
   signal?: AbortSignal,
+  onMetadata?: (metadata: Readonly<Record<string, string>>) => void,
 ): AsyncGenerator<Buffer> {
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const response = await client.send(
     new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }),
     signal ? { abortSignal: signal } : {},
   );
+  onMetadata?.(response.Metadata ?? {});
   const body = response.Body as AsyncIterable<Uint8Array> | undefined;
   if (!body) throw new Error('empty response body');
   let length = 0;
@@ -104,9 +107,11 @@ async function getWhole(
   client: S3Client,
   location: S3Location,
   signal?: AbortSignal,
+  onMetadata?: (metadata: Readonly<Record<string, string>>) => void,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of bodyChunks(getOnce(client, location, signal), true)) chunks.push(chunk);
+  for await (const chunk of bodyChunks(getOnce(client, location, signal, onMetadata), true))
+    chunks.push(chunk);
   return Buffer.concat(chunks);
 }
 
@@ -181,6 +186,51 @@ export async function openObject(
         return withBodyRetries(() => getWhole(client, location, signal), signal);
       }
       return { size, open: () => bodyChunks(getOnce(client, location, signal), true) };
+    }
+    default:
+      return location satisfies never;
+  }
+}
+
+/** An object read whole, with its S3 user metadata (none for a file). */
+export interface WholeObject {
+  readonly bytes: Buffer;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads an object whole, whatever its size, with its S3 metadata: for verify, which holds one
+ * compressed object at a time (CloudTrail's are a few MB) and needs a digest's signature, which
+ * S3 keeps as metadata. A read failure is a FetchError whose message is the reason.
+ */
+export async function readWholeObject(
+  location: ObjectLocation,
+  s3?: S3Settings,
+  signal?: AbortSignal,
+): Promise<WholeObject> {
+  switch (location.kind) {
+    case 'file':
+      try {
+        return { bytes: await readFile(location.path), metadata: {} };
+      } catch (error) {
+        throw new FetchError(errnoReason(error), { cause: error });
+      }
+    case 's3': {
+      const client = await clientFor(s3 ?? { forcePathStyle: false });
+      let metadata: Readonly<Record<string, string>> = {};
+      try {
+        const bytes = await withBodyRetries(
+          () =>
+            getWhole(client, location, signal, (m) => {
+              metadata = m;
+            }),
+          signal,
+        );
+        return { bytes, metadata };
+      } catch (error) {
+        if (error instanceof FetchError || signal?.aborted) throw error;
+        throw new FetchError(reasonOf(error), { cause: error });
+      }
     }
     default:
       return location satisfies never;

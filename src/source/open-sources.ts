@@ -34,12 +34,15 @@ export async function openSources(
   specs: readonly (string | TrailSource)[],
   settings: S3Settings,
   filter: ObjectFilter,
+  withDigests = false,
 ): Promise<TrailSource[]> {
   const s3 = specs.some((spec) => typeof spec === 'string' && isS3Uri(spec))
     ? (await import('./s3.js')).S3Source
     : undefined;
   return specs.map((spec) => {
     if (typeof spec !== 'string') return spec;
-    return s3 && isS3Uri(spec) ? s3.fromUri(spec, settings, filter) : new LocalSource(spec);
+    return s3 && isS3Uri(spec)
+      ? s3.fromUri(spec, settings, filter, withDigests)
+      : new LocalSource(spec);
   });
 }

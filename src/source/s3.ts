@@ -2,7 +2,8 @@
  * S3 sources (`s3://bucket[/prefix]`). Listing follows CloudTrail's key layout
  * (`[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/`): with an account,
  * region or date filter, only the prefixes that can match are listed, one delimiter level at a
- * time, instead of listing the whole bucket and filtering. Digest folders are never listed.
+ * time, instead of listing the whole bucket and filtering. Digest folders are listed only for
+ * verify.
  *
  * What is read is decided against the catalog by set (bucket, key, ETag), not by a "last key"
  * marker, so late-arriving objects in old date prefixes are found on the next run.
@@ -22,30 +23,45 @@ import type { TrailSource } from './trail-source.js';
 
 const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 const EVENT_FOLDERS = ['CloudTrail', 'CloudTrail-Insight'];
+const WITH_DIGEST_FOLDERS = [...EVENT_FOLDERS, 'CloudTrail-Digest'];
 
 export class S3Source implements TrailSource {
   readonly description: string;
   readonly #location: S3Location;
   readonly #client: S3Client;
   readonly #filter: ObjectFilter;
+  readonly #walked: readonly string[];
 
+  /** `withDigests`: a filtered listing also walks the digest folders (for verify). */
   constructor(
     uri: string,
     location: S3Location,
     settings: S3Settings,
     filter: ObjectFilter,
     client?: S3Client,
+    withDigests = false,
   ) {
     this.description = uri;
     this.#location = location;
     this.#client = client ?? createS3Client(settings);
     this.#filter = filter;
+    this.#walked = withDigests ? WITH_DIGEST_FOLDERS : EVENT_FOLDERS;
   }
 
-  static fromUri(uri: string, settings: S3Settings, filter: ObjectFilter): S3Source {
+  static fromUri(
+    uri: string,
+    settings: S3Settings,
+    filter: ObjectFilter,
+    withDigests = false,
+  ): S3Source {
     const location = parseS3Uri(uri);
     if (!location) throw new UsageError(`not an S3 URI: ${uri} (want s3://bucket[/prefix])`);
-    return new S3Source(uri, location, settings, filter);
+    return new S3Source(uri, location, settings, filter, undefined, withDigests);
+  }
+
+  /** The client this source lists with, for reading what it listed. */
+  get client(): S3Client {
+    return this.#client;
   }
 
   /**
@@ -145,7 +161,7 @@ export class S3Source implements TrailSource {
       if (this.#filter.accounts && !this.#filter.accounts.includes(name)) continue;
       const accountPrefix = `${awsLogs}${name}/`;
       const folders = await this.#folders(accountPrefix, signal);
-      for (const folder of folders.filter((f) => EVENT_FOLDERS.includes(f))) {
+      for (const folder of folders.filter((f) => this.#walked.includes(f))) {
         for (const region of await this.#folders(`${accountPrefix}${folder}/`, signal)) {
           if (this.#filter.regions && !this.#filter.regions.includes(region)) continue;
           yield* this.#walkDays(`${accountPrefix}${folder}/${region}/`, signal);

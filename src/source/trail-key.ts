@@ -4,6 +4,12 @@
  * Files outside that layout are logs of unknown account, region and day.
  */
 
+/**
+ * Beside a downloaded digest, `<digest>.metadata.json` keeps the S3 metadata that holds its
+ * signature (`ctlake download` writes it; `ctlake verify` reads it).
+ */
+export const SIGNATURE_SIDECAR = '.metadata.json';
+
 /** `log` and `insight` objects hold events; `digest` objects hold hashes for `verify`. */
 export type TrailObjectKind = 'log' | 'insight' | 'digest';
 

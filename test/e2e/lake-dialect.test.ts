@@ -329,7 +329,7 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
       ],
       [
         "SELECT * FROM '/etc/passwd'",
-        'refused: FROM /etc/passwd: a query reads the cloudtrail view only',
+        'refused: FROM /etc/passwd: a query reads the cloudtrail and cloudtrail_objects views only',
       ],
       ['SELECT 1; SELECT 2', 'refused: 2 statements in one query'],
       ['SELECT count(*) FROM cloudtrail; DROP TABLE x', 'refused: DROP statements cannot run'],

@@ -42,7 +42,7 @@ describe('Catalog', () => {
     writeFileSync(orphan, 'never committed');
     await sql(
       layout.catalogPath,
-      `INSERT INTO parts VALUES ('event_date=2024-05-09/part-r1-t0-0.parquet', 1, 3, 13, '${staged}', 'pending');
+      `INSERT INTO parts (part, run_id, rows, bytes, staged, state) VALUES ('event_date=2024-05-09/part-r1-t0-0.parquet', 1, 3, 13, '${staged}', 'pending');
        INSERT INTO runs VALUES (1, now()::TIMESTAMP, NULL, 'x', 'running', NULL, NULL, NULL, NULL)`,
     );
 
@@ -66,7 +66,7 @@ describe('Catalog', () => {
     writeFileSync(file, 'old rows');
     await sql(
       layout.catalogPath,
-      `INSERT INTO parts VALUES ('event_date=2024-05-09/part-old.parquet', 1, 3, 8, NULL, 'retired')`,
+      `INSERT INTO parts (part, run_id, rows, bytes, staged, state) VALUES ('event_date=2024-05-09/part-old.parquet', 1, 3, 8, NULL, 'retired')`,
     );
     (await Catalog.open(layout)).close();
     expect(existsSync(file)).toBe(false);
@@ -85,8 +85,8 @@ describe('Catalog', () => {
     writeFileSync(path.join(day, 'compact-r2.parquet'), 'new rows');
     await sql(
       layout.catalogPath,
-      `INSERT INTO parts VALUES ('event_date=2024-05-09/part-old.parquet', 1, 3, 8, NULL, 'retired');
-       INSERT INTO parts VALUES ('event_date=2024-05-09/compact-r2.parquet', 2, 3, 8, NULL, 'live')`,
+      `INSERT INTO parts (part, run_id, rows, bytes, staged, state) VALUES ('event_date=2024-05-09/part-old.parquet', 1, 3, 8, NULL, 'retired');
+       INSERT INTO parts (part, run_id, rows, bytes, staged, state) VALUES ('event_date=2024-05-09/compact-r2.parquet', 2, 3, 8, NULL, 'live')`,
     );
     const lease = takeReaderLease(layout);
     (await Catalog.open(layout)).close();

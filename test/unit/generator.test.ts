@@ -34,6 +34,14 @@ describe('generateArchive', () => {
       kinds.every((k) => k.account !== undefined && k.region !== undefined && k.day !== undefined),
     ).toBe(true);
     expect(kinds.filter((k) => k.kind === 'digest')).toHaveLength(manifest.digestFiles);
+    // Beside each digest, its S3 metadata (the signature) as `aws s3api head-object` prints it;
+    // nothing else is written.
+    const sidecars = fg.sync('**/*.json.gz.metadata.json', { cwd: dir });
+    expect(sidecars.every((f) => parseTrailKey(f).kind === 'digest')).toBe(true);
+    expect(sidecars.map((f) => f.replace(/\.metadata\.json$/, '')).sort()).toEqual(
+      files.filter((f) => parseTrailKey(f).kind === 'digest').sort(),
+    );
+    expect(fg.sync('**/*', { cwd: dir })).toHaveLength(files.length + sidecars.length);
     expect(kinds.filter((k) => k.kind === 'insight')).toHaveLength(manifest.insightFiles);
     expect(files.some((f) => f.startsWith('AWSLogs/o-a1b2c3d4e5/444455556666/CloudTrail/'))).toBe(
       true,

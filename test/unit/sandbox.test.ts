@@ -46,7 +46,7 @@ describe('the query sandbox', () => {
     [
       'a file path as a table',
       "SELECT * FROM '/etc/passwd'",
-      'FROM /etc/passwd: a query reads the cloudtrail view only',
+      'FROM /etc/passwd: a query reads the cloudtrail and cloudtrail_objects views only',
     ],
     [
       'a table of another schema',

@@ -1,9 +1,10 @@
 /** `ctlake ingest`: flags → ingest() → progress, one line per bad object, the summary. */
 import { ingest } from '../../ingest/ingest.js';
 import { IngestProgressBar, summaryLine } from '../progress.js';
+import { type S3Flags, s3OptionsOf } from '../s3-flags.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, onInterrupt, say } from '../terminal.js';
 
-export interface IngestFlags {
+export interface IngestFlags extends S3Flags {
   lake: string;
   workers: number;
   workerMemory: string;
@@ -12,10 +13,6 @@ export interface IngestFlags {
   until?: string;
   account: string[];
   region: string[];
-  profile?: string;
-  endpointUrl?: string;
-  s3Region?: string;
-  pathStyle?: boolean;
 }
 
 export async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
@@ -25,12 +22,7 @@ export async function ingestCommand(sources: string[], flags: IngestFlags): Prom
     const summary = await ingest({
       sources,
       select: flags,
-      s3: {
-        ...(flags.s3Region === undefined ? {} : { region: flags.s3Region }),
-        ...(flags.profile === undefined ? {} : { profile: flags.profile }),
-        ...(flags.endpointUrl === undefined ? {} : { endpointUrl: flags.endpointUrl }),
-        ...(flags.pathStyle === undefined ? {} : { pathStyle: flags.pathStyle }),
-      },
+      s3: s3OptionsOf(flags),
       lakeDir: flags.lake,
       workers: flags.workers,
       workerMemoryLimit: flags.workerMemory,
