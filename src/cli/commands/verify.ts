@@ -45,7 +45,9 @@ export async function verifyCommand(sources: string[], flags: VerifyFlags): Prom
       });
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`verify: ${result.ok ? 'all valid' : 'PROBLEMS FOUND'}, ${seconds} s\n`);
+    process.stderr.write(
+      `verify: ${result.ok ? 'all valid' : 'PROBLEMS FOUND'}, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+    );
     return result.ok ? EXIT_OK : EXIT_INPUT_FAILED;
   } finally {
     interrupt.dispose();
