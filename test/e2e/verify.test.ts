@@ -414,6 +414,63 @@ describe('ctlake verify: digests tampered with', () => {
   });
 });
 
+describe('ctlake verify: backfill digests', () => {
+  it('checks a backfill digest on its own, against the key valid when it was generated', async () => {
+    const dir = copy();
+    const { key, logs } = busyDigest(dir);
+    const backfillKey = key.replace(/\.json\.gz$/, '_backfill.json.gz');
+    cpSync(path.join(dir, key), path.join(dir, backfillKey));
+    cpSync(path.join(dir, `${key}.metadata.json`), path.join(dir, `${backfillKey}.metadata.json`));
+    await rewriteDigest(dir, backfillKey, (d) => {
+      d['digestS3Object'] = backfillKey;
+      for (const field of [
+        'previousDigestS3Bucket',
+        'previousDigestS3Object',
+        'previousDigestHashValue',
+        'previousDigestHashAlgorithm',
+        'previousDigestSignature',
+      ])
+        d[field] = null;
+    });
+    const generatedAt = '2026-06-10T12:00:00Z';
+    const sidecar = path.join(dir, `${backfillKey}.metadata.json`);
+    const head = JSON.parse(readFileSync(sidecar, 'utf8')) as { Metadata: Record<string, string> };
+    head.Metadata['backfill-generation-timestamp'] = generatedAt;
+    writeFileSync(sidecar, JSON.stringify(head));
+
+    const all = await verifyJson([dir, '--public-keys', keysFile]);
+    expect(all.report.digests).toEqual({
+      valid: manifest.digestFiles + 1,
+      invalid: [],
+      missing: [],
+    });
+    expect(all.report.gaps).toEqual([]);
+    expect(all.code).toBe(0);
+
+    // A key valid only around the backfill's generation: the backfill digest holds, the others not.
+    const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as {
+      PublicKeyList: Record<string, string>[];
+    };
+    const late = path.join(root, 'late-keys.json');
+    writeFileSync(
+      late,
+      JSON.stringify({
+        PublicKeyList: keys.PublicKeyList.map((k) => ({
+          ...k,
+          ValidityStartTime: '2026-06-10T11:00:00+00:00',
+          ValidityEndTime: '2026-06-10T13:00:00+00:00',
+        })),
+      }),
+    );
+    const lateRun = await verifyJson([dir, '--public-keys', late]);
+    expect(lateRun.report.digests.valid).toBe(1);
+    expect(lateRun.report.digests.invalid.map((p) => p.key)).not.toContain(
+      path.join(dir, backfillKey),
+    );
+    expect(lateRun.report.logFiles.valid).toBe(logs.length);
+  });
+});
+
 describe('ctlake verify --lake: the lake is verifiable too', () => {
   it('records each object verdict, and finds a deleted, a changed and a stray part', async () => {
     const dir = copy();
