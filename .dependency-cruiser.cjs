@@ -14,6 +14,7 @@ const LAYERS = [
   ['verify', '^src/verify/'],
   ['query', '^src/query/'],
   ['detect', '^src/detect/'],
+  ['investigate', '^src/investigate/'],
   ['api', '^src/api\\.ts$'],
   ['cli', '^src/cli/'],
 ];

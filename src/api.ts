@@ -53,6 +53,11 @@ export type { AlarmTransition } from './detect/alarm/replay.js';
 export type { MetricAlarm, MetricFilter } from './detect/cloudwatch-config.js';
 export type { SkippedRule } from './detect/rules.js';
 export { verify, type Verification, type VerifyOptions } from './verify/verify.js';
+export { investigate, type InvestigateOptions } from './investigate/investigate.js';
+export { ENTITY_KINDS, type Entity, type EntityKind } from './investigate/entity.js';
+export type * from './investigate/investigation.js';
+export { investigationHtml } from './investigate/render-html.js';
+export { investigationText } from './investigate/render-text.js';
 export type { ArchiveVerification, MissingLogFile, Problem } from './verify/verify-archive.js';
 export type { MissingRange } from './verify/chains.js';
 export type { AffectedObject, LakeVerification, PartProblem } from './verify/verify-lake.js';
@@ -77,6 +82,7 @@ export {
   UsageError,
 } from './errors.js';
 export {
+  DEFAULT_BASELINE_DAYS,
   DEFAULT_COMPACT_MEMORY,
   DEFAULT_LAKE_DIR,
   DEFAULT_LEARNING_DAYS,

@@ -45,3 +45,6 @@ export const DEFAULT_LEARNING_DAYS = 14;
 /** `ctlake detect --format`: findings for a person, for programs, for SIEMs (OCSF). */
 export const FINDING_FORMATS = ['table', 'json', 'ndjson', 'csv', 'ocsf'] as const;
 export type FindingFormat = (typeof FINDING_FORMATS)[number];
+
+/** Days before an investigation's scope that "new" is judged against, as Amazon Detective. */
+export const DEFAULT_BASELINE_DAYS = 45;

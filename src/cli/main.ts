@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import {
+  DEFAULT_BASELINE_DAYS,
   DEFAULT_COMPACT_MEMORY,
   DEFAULT_LAKE_DIR,
   DEFAULT_QUERY_LIMITS,
@@ -17,11 +18,13 @@ import {
   OUTPUT_FORMATS,
 } from '../defaults.js';
 import { SEVERITIES } from '../detect/finding.js';
+import { ENTITY_KINDS } from '../investigate/entity.js';
 import { CtlakeError } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 import type { DetectFlags } from './commands/detect.js';
 import type { DownloadFlags } from './commands/download.js';
 import type { IngestFlags } from './commands/ingest.js';
+import type { InvestigateFlags } from './commands/investigate.js';
 import type { QueryFlags } from './commands/query.js';
 import type { VerifyFlags } from './commands/verify.js';
 import { collect, collectParam, memorySize, positiveInt, seconds, workerCount } from './options.js';
@@ -203,6 +206,43 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (flags: DetectFlags) => {
       const { detectCommand } = await import('./commands/detect.js');
       setExit(await detectCommand(flags));
+    });
+
+  program
+    .command('investigate')
+    .description(
+      'everything the lake knows around an entity (role, session, user, access key, IP, bucket, model, account): profile, what is new against a baseline, role chains, resources, findings, timeline',
+    )
+    .argument(
+      '<entity>',
+      'an ARN, access key ID, IP address, bucket name, model ID, account ID or user name',
+    )
+    .addOption(lakeOption())
+    .addOption(
+      new Option('--kind <kind>', 'what the entity is, when the text alone is ambiguous').choices(
+        ENTITY_KINDS,
+      ),
+    )
+    .option('--since <time>', 'scope start, a day or ISO time (default: 24 hours before --until)')
+    .option('--until <time>', 'scope end (default: the last event in the lake)')
+    .addOption(
+      new Option('--baseline-days <n>', 'days before the scope that "new" is judged against')
+        .argParser(positiveInt)
+        .default(DEFAULT_BASELINE_DAYS),
+    )
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'html'])
+        .default('table'),
+    )
+    .option('--out <file>', 'write to a file (required for html)')
+    .addOption(
+      new Option('--page <n>', 'timeline page of the table form').argParser(positiveInt).default(1),
+    )
+    .option('--no-findings', 'skip running the detections over the scope')
+    .action(async (entity: string, flags: InvestigateFlags) => {
+      const { investigateCommand } = await import('./commands/investigate.js');
+      setExit(await investigateCommand(entity, flags));
     });
 
   const verify = program

@@ -29,7 +29,7 @@ import {
   signatureHolds,
 } from './digest.js';
 import { keyFor, readPublicKeys, type TrailPublicKey } from './public-keys.js';
-import { parseTimeScope, type TimeScope } from './time-scope.js';
+import { parseTimeScope, type TimeScope } from '../util/time-scope.js';
 
 export interface VerifyArchiveOptions {
   /** Local archive directories or files, globs, `s3://bucket/prefix` URIs. */

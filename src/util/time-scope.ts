@@ -1,9 +1,9 @@
 /**
- * `--since/--until` of verify, as instants: a day means the whole day (`--until 2024-05-09`
- * reaches 2024-05-10T00:00:00Z, exclusive), an ISO time means itself.
+ * `--since/--until` of verify and investigate, as instants: a day means the whole day
+ * (`--until 2024-05-09` reaches 2024-05-10T00:00:00Z, exclusive), an ISO time means itself.
  */
 import { UsageError } from '../errors.js';
-import { isCalendarDay } from '../util/calendar-day.js';
+import { isCalendarDay } from './calendar-day.js';
 
 export interface TimeScope {
   readonly from?: Date;

@@ -1,0 +1,60 @@
+/** `ctlake investigate`: flags → investigate() → table, JSON or an HTML page. */
+import { writeFile } from 'node:fs/promises';
+import { errnoReason, UsageError } from '../../errors.js';
+import type { EntityKind } from '../../investigate/entity.js';
+import { investigate } from '../../investigate/investigate.js';
+import { investigationHtml } from '../../investigate/render-html.js';
+import { investigationText } from '../../investigate/render-text.js';
+import { EXIT_OK, onInterrupt } from '../terminal.js';
+
+export interface InvestigateFlags {
+  lake: string;
+  kind?: EntityKind;
+  since?: string;
+  until?: string;
+  baselineDays: number;
+  format: 'table' | 'json' | 'html';
+  out?: string;
+  page: number;
+  findings: boolean;
+}
+
+export async function investigateCommand(entity: string, flags: InvestigateFlags): Promise<number> {
+  if (flags.format === 'html' && flags.out === undefined) {
+    throw new UsageError('--format html writes a page: give --out FILE.html');
+  }
+  const interrupt = onInterrupt('stopping the investigation…');
+  const started = performance.now();
+  try {
+    const result = await investigate({
+      entity,
+      lakeDir: flags.lake,
+      ...(flags.kind === undefined ? {} : { kind: flags.kind }),
+      ...(flags.since === undefined ? {} : { since: flags.since }),
+      ...(flags.until === undefined ? {} : { until: flags.until }),
+      baselineDays: flags.baselineDays,
+      findings: flags.findings,
+      signal: interrupt.signal,
+    });
+    const text =
+      flags.format === 'json'
+        ? JSON.stringify(result, null, 2) + '\n'
+        : flags.format === 'html'
+          ? investigationHtml(result)
+          : investigationText(result, flags.page);
+    if (flags.out === undefined) process.stdout.write(text);
+    else {
+      const out = flags.out;
+      await writeFile(out, text).catch((error: unknown) => {
+        throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
+      });
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `investigate: ${String(result.totals.events)} events in scope, ${String(result.findings.length)} findings, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+    );
+    return EXIT_OK;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * `investigate()`: everything the lake knows around one entity, like Amazon Detective's entity
+ * profile, offline. A handful of scans, all in one query session: the profile (every panel's
+ * counts for the scope and the baseline in one pass over the entity's events), who assumed the
+ * role, the sessions of the roles it assumed in turn (in any account of the lake), the resources
+ * it touched, its timeline, and the findings of `detect` over the scope that involve its events.
+ */
+import { detect } from '../detect/detect.js';
+import type { Finding } from '../detect/finding.js';
+import {
+  cellText,
+  type LakeRow,
+  type LakeRunner,
+  PRINCIPAL_SQL,
+  timestampText,
+} from '../detect/lake-rows.js';
+import { inLake } from '../detect/lake-session.js';
+import { DEFAULT_BASELINE_DAYS } from '../defaults.js';
+import { UsageError } from '../errors.js';
+import { parseTimeScope } from '../util/time-scope.js';
+import { type Entity, type EntityKind, isEntity, recogniseEntity } from './entity.js';
+import { entityCondition, entityParam, RESOURCES_SQL } from './entity-sql.js';
+import type { Investigation, Totals } from './investigation.js';
+
+const DAY_MS = 86_400_000;
+
+export interface InvestigateOptions {
+  /** The entity as text: an ARN, access key ID, IP, bucket, model ID, account ID or user name. */
+  readonly entity: string;
+  /** Overrides what the text is taken for. */
+  readonly kind?: EntityKind;
+  readonly lakeDir?: string;
+  /** Scope, a day or ISO time (default: the last 24 hours of data in the lake). */
+  readonly since?: string;
+  readonly until?: string;
+  /** Days before the scope that "new" is judged against (default 45, as Detective). */
+  readonly baselineDays?: number;
+  /** Run `detect` over the scope for the findings panel (default true). */
+  readonly findings?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+function iso(value: unknown): string | null {
+  const text = cellText(value);
+  if (text === null) return null;
+  return `${text.replace(' ', 'T').replace(/(\.\d+)?Z?$/, '')}Z`;
+}
+
+const num = (value: unknown): number => Number(value ?? 0);
+const text = (value: unknown): string => cellText(value) ?? '';
+
+/** A bare name is a user when the lake has an IAM user of that name, else a bucket when it has that bucket. */
+async function placeBareName(id: string, run: LakeRunner): Promise<Entity> {
+  const [row] = await run(
+    `SELECT count(*) FILTER ("userIdentity"."type" = 'IAMUser' AND "userIdentity"."userName" = \${entity}) AS users,
+            count(*) FILTER (map_extract_value("requestParameters", 'bucketName') = \${entity}) AS buckets
+     FROM cloudtrail`,
+    { entity: id },
+  );
+  const users = num(row?.['users']);
+  const buckets = num(row?.['buckets']);
+  if (users > 0 && buckets > 0) {
+    throw new UsageError(
+      `${id} is both an IAM user and an S3 bucket in the lake: say which with --kind user or --kind bucket`,
+    );
+  }
+  return { kind: buckets > 0 ? 'bucket' : 'user', id };
+}
+
+function span(since: number, until: number): { since: string; until: string } {
+  return { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+}
+
+interface Window {
+  readonly baselineSince: number;
+  readonly since: number;
+  readonly until: number;
+}
+
+function windowParams(w: Window, entity: Entity): Record<string, string> {
+  return {
+    entity: entityParam(entity),
+    baseline_since: timestampText(w.baselineSince),
+    scope_since: timestampText(w.since),
+    scope_until: timestampText(w.until),
+  };
+}
+
+const IN_WINDOW = `"eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
+const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
+
+/** Every panel of the profile in one pass: a row per (panel, value) with scope and baseline counts. */
+function profileSql(entity: Entity): string {
+  const dims: [string, string, string][] = [
+    ['total', 'NULL', 'NULL'],
+    ['error', 'err', 'NULL'],
+    ['api', 'src', 'api'],
+    ['region', 'region', 'NULL'],
+    ['ip', 'ip', 'NULL'],
+    ['ua', 'ua', 'NULL'],
+    ['key', 'akid', 'NULL'],
+    ['session', 'session', 'NULL'],
+    ['assumed', 'assumed', 'NULL'],
+    ['principal', 'principal', 'NULL'],
+  ];
+  const select = dims
+    .map(
+      ([dim, k1, k2]) =>
+        `SELECT '${dim}' AS dim, ${k1} AS k1, ${k2} AS k2, count(*) FILTER (s) AS events, count(*) FILTER (s AND err IS NOT NULL) AS errors, count(*) FILTER (NOT s) AS baseline, count(*) FILTER (NOT s AND err IS NOT NULL) AS baseline_errors, min(t) FILTER (s) AS first, max(t) FILTER (s) AS last, min(t) FILTER (NOT s) AS baseline_first, max(t) FILTER (NOT s) AS baseline_last FROM e${dim === 'total' ? '' : ` WHERE ${k1} IS NOT NULL GROUP BY ALL`}`,
+    )
+    .join('\nUNION ALL\n');
+  return `WITH e AS MATERIALIZED (
+  SELECT "eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AS s, "eventTime" AS t,
+         "eventSource" AS src, "eventName" AS api, "awsRegion" AS region, "sourceIPAddress" AS ip,
+         "userAgent" AS ua, "userIdentity"."accessKeyId" AS akid, "errorCode" AS err,
+         "userIdentity"."arn" AS session, ${PRINCIPAL_SQL} AS principal,
+         CASE WHEN "eventSource" = 'sts.amazonaws.com' AND starts_with("eventName", 'AssumeRole') THEN map_extract_value("requestParameters", 'roleArn') END AS assumed
+  FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_WINDOW}
+)
+${select}`;
+}
+
+/** The role whose trust an entity's AssumeRole* calls reach: the role itself, or a session's role. */
+function roleOf(entity: Entity): string | undefined {
+  if (entity.kind === 'role') return entity.id;
+  if (entity.kind !== 'session') return undefined;
+  const match = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(entity.id);
+  return match
+    ? `arn:${match[1] ?? 'aws'}:iam::${match[2] ?? ''}:role/${match[3] ?? ''}`
+    : undefined;
+}
+
+function totalsOf(row: LakeRow | undefined, baseline: boolean): Totals {
+  const p = baseline ? 'baseline_' : '';
+  return {
+    events: num(row?.[baseline ? 'baseline' : 'events']),
+    errors: num(row?.[baseline ? 'baseline_errors' : 'errors']),
+    firstSeen: iso(row?.[`${p}first`]),
+    lastSeen: iso(row?.[`${p}last`]),
+  };
+}
+
+const byEvents = <T extends { events: number }>(a: T, b: T, key: (x: T) => string): number =>
+  b.events - a.events || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+export async function investigate(options: InvestigateOptions): Promise<Investigation> {
+  const recognised = recogniseEntity(options.entity, options.kind);
+  const baselineDays = options.baselineDays ?? DEFAULT_BASELINE_DAYS;
+  if (!Number.isInteger(baselineDays) || baselineDays < 0) {
+    throw new UsageError('--baseline-days: expected a whole number of days');
+  }
+  const requested = parseTimeScope(options.since, options.until);
+  const lakeDir = options.lakeDir;
+  const result = await inLake(lakeDir ?? 'ctlake-lake', options.signal, async (run) => {
+    const entity = isEntity(recognised) ? recognised : await placeBareName(recognised.id, run);
+    let until = requested.to?.getTime();
+    if (until === undefined) {
+      const [row] = await run(`SELECT epoch_ms(max("eventTime")) AS last FROM cloudtrail`);
+      const last = Number(row?.['last'] ?? NaN);
+      until = Number.isNaN(last) ? Date.now() : last + 1000;
+    }
+    const since = requested.from?.getTime() ?? until - DAY_MS;
+    if (since >= until) throw new UsageError('--since is not before --until');
+    const w: Window = { baselineSince: since - baselineDays * DAY_MS, since, until };
+    const params = windowParams(w, entity);
+    const profile = await run(profileSql(entity), params);
+    const dim = (name: string): LakeRow[] => profile.filter((r) => r['dim'] === name);
+    const inScope = (r: LakeRow): boolean => num(r['events']) > 0;
+    const isNew = (r: LakeRow): boolean => num(r['baseline']) === 0;
+
+    const role = roleOf(entity);
+    const scopeParams = (extra: Record<string, string>): Record<string, string> => ({
+      scope_since: params['scope_since'] ?? '',
+      scope_until: params['scope_until'] ?? '',
+      ...extra,
+    });
+    const assumedBy =
+      role === undefined
+        ? []
+        : await run(
+            `SELECT ${PRINCIPAL_SQL} AS principal, map_extract_value("requestParameters", 'roleSessionName') AS session_name,
+                    map_extract_value("requestParameters", 'sourceIdentity') AS source_identity, "sourceIPAddress" AS ip, count(*) AS events
+             FROM cloudtrail WHERE "eventSource" = 'sts.amazonaws.com' AND starts_with("eventName", 'AssumeRole')
+               AND map_extract_value("requestParameters", 'roleArn') = \${role}${entity.kind === 'session' ? ` AND map_extract_value("requestParameters", 'roleSessionName') = \${session}` : ''}
+               AND ${IN_SCOPE}
+             GROUP BY ALL ORDER BY events DESC, principal`,
+            scopeParams({
+              role,
+              ...(entity.kind === 'session'
+                ? { session: entity.id.slice(entity.id.lastIndexOf('/') + 1) }
+                : {}),
+            }),
+          );
+
+    const assumedArns = dim('assumed')
+      .filter(inScope)
+      .map((r) => text(r['k1']));
+    const followed =
+      assumedArns.length === 0
+        ? []
+        : await run(
+            `SELECT "userIdentity"."sessionContext"."sessionIssuer"."arn" AS role, count(*) AS events FROM cloudtrail
+             WHERE list_contains(CAST(from_json(\${roles}, '["VARCHAR"]') AS VARCHAR[]), "userIdentity"."sessionContext"."sessionIssuer"."arn") AND ${IN_SCOPE}
+             GROUP BY ALL`,
+            scopeParams({ roles: JSON.stringify(assumedArns) }),
+          );
+    const followedEvents = new Map(followed.map((r) => [text(r['role']), num(r['events'])]));
+
+    const resources = await run(
+      `SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL ORDER BY events DESC, arn`,
+      scopeParams({ entity: entityParam(entity) }),
+    );
+    const timeline = await run(
+      `SELECT "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "errorCode", ${PRINCIPAL_SQL} AS principal, "eventID", "sourceObject", "recordIndex"
+       FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"`,
+      scopeParams({ entity: entityParam(entity) }),
+    );
+    return {
+      entity,
+      w,
+      profile,
+      dim,
+      inScope,
+      isNew,
+      assumedBy,
+      assumedArns,
+      followedEvents,
+      resources,
+      timeline,
+    };
+  });
+
+  const { entity, w, dim, inScope, isNew, timeline } = result;
+  let findings: Finding[] = [];
+  if ((options.findings ?? true) && timeline.length > 0) {
+    const detected = await detect({
+      ...(lakeDir === undefined ? {} : { lakeDir }),
+      since: new Date(w.since).toISOString(),
+      until: new Date(w.until).toISOString(),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const ids = new Set(timeline.map((e) => text(e['eventID'])));
+    findings = detected.findings.filter((f) =>
+      f.events.some((e) => e.eventID !== null && ids.has(e.eventID)),
+    );
+  }
+  const total = dim('total')[0];
+  const principalKinds: readonly EntityKind[] = ['role', 'session', 'user'];
+  return {
+    entity,
+    scope: span(w.since, w.until),
+    baseline: span(w.baselineSince, w.since),
+    totals: totalsOf(total, false),
+    baselineTotals: totalsOf(total, true),
+    errorCodes: dim('error')
+      .filter(inScope)
+      .map((r) => ({ errorCode: text(r['k1']), events: num(r['events']) }))
+      .sort((a, b) => byEvents(a, b, (x) => x.errorCode)),
+    apis: dim('api')
+      .filter(inScope)
+      .map((r) => ({
+        eventSource: text(r['k1']),
+        eventName: text(r['k2']),
+        events: num(r['events']),
+        errors: num(r['errors']),
+        newInScope: isNew(r),
+      }))
+      .sort((a, b) => byEvents(a, b, (x) => `${x.eventSource} ${x.eventName}`)),
+    regions: dim('region')
+      .filter(inScope)
+      .map((r) => ({ region: text(r['k1']), events: num(r['events']), newInScope: isNew(r) }))
+      .sort((a, b) => byEvents(a, b, (x) => x.region)),
+    sourceIPs: dim('ip')
+      .filter(inScope)
+      .map((r) => ({ ip: text(r['k1']), events: num(r['events']), newInScope: isNew(r) }))
+      .sort((a, b) => byEvents(a, b, (x) => x.ip)),
+    userAgents: dim('ua')
+      .filter(inScope)
+      .map((r) => ({ userAgent: text(r['k1']), events: num(r['events']), newInScope: isNew(r) }))
+      .sort((a, b) => byEvents(a, b, (x) => x.userAgent)),
+    accessKeys: dim('key')
+      .filter(inScope)
+      .map((r) => ({ accessKeyId: text(r['k1']), events: num(r['events']), newInScope: isNew(r) }))
+      .sort((a, b) => byEvents(a, b, (x) => x.accessKeyId)),
+    assumedBy: result.assumedBy.map((r) => ({
+      principal: cellText(r['principal']),
+      sessionName: cellText(r['session_name']),
+      sourceIdentity: cellText(r['source_identity']),
+      sourceIPAddress: cellText(r['ip']),
+      events: num(r['events']),
+    })),
+    sessions:
+      entity.kind === 'role' || entity.kind === 'session'
+        ? dim('session')
+            .filter(inScope)
+            .map((r) => ({
+              arn: text(r['k1']),
+              events: num(r['events']),
+              firstSeen: iso(r['first']) ?? '',
+              lastSeen: iso(r['last']) ?? '',
+            }))
+            .sort((a, b) => byEvents(a, b, (x) => x.arn))
+        : [],
+    assumedRoles: dim('assumed')
+      .filter(inScope)
+      .map((r) => {
+        const roleArn = text(r['k1']);
+        return {
+          roleArn,
+          account: /^arn:[^:]+:iam::(\d{12}):/.exec(roleArn)?.[1] ?? null,
+          assumeCalls: num(r['events']),
+          sessionEvents: result.followedEvents.get(roleArn) ?? 0,
+        };
+      })
+      .sort((a, b) => b.assumeCalls - a.assumeCalls || (a.roleArn < b.roleArn ? -1 : 1)),
+    resources: result.resources.map((r) => ({ arn: text(r['arn']), events: num(r['events']) })),
+    principals: principalKinds.includes(entity.kind)
+      ? []
+      : dim('principal')
+          .filter(inScope)
+          .map((r) => ({
+            principal: text(r['k1']),
+            events: num(r['events']),
+            newInScope: isNew(r),
+          }))
+          .sort((a, b) => byEvents(a, b, (x) => x.principal)),
+    findings,
+    timeline: timeline.map((e) => ({
+      eventTime: iso(e['eventTime']) ?? '',
+      eventSource: text(e['eventSource']),
+      eventName: text(e['eventName']),
+      awsRegion: cellText(e['awsRegion']),
+      sourceIPAddress: cellText(e['sourceIPAddress']),
+      errorCode: cellText(e['errorCode']),
+      principal: cellText(e['principal']),
+      eventID: cellText(e['eventID']),
+      sourceObject: text(e['sourceObject']),
+      recordIndex: num(e['recordIndex']),
+    })),
+  };
+}
