@@ -15,7 +15,7 @@ import {
   timestampText,
 } from '../detect/lake-rows.js';
 import { inLake } from '../detect/lake-session.js';
-import { DEFAULT_BASELINE_DAYS } from '../defaults.js';
+import { DEFAULT_BASELINE_DAYS, DEFAULT_LAKE_DIR } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { parseTimeScope } from '../util/time-scope.js';
 import { type Entity, type EntityKind, isEntity, recogniseEntity } from './entity.js';
@@ -23,6 +23,8 @@ import { entityCondition, entityParam, RESOURCES_SQL } from './entity-sql.js';
 import type { Investigation, Totals } from './investigation.js';
 
 const DAY_MS = 86_400_000;
+/** Values a panel lists at most (the most used); `panels` says how many there are. */
+export const PANEL_LIMIT = 1000;
 
 export interface InvestigateOptions {
   /** The entity as text: an ARN, access key ID, IP, bucket, model ID, account ID or user name. */
@@ -35,6 +37,8 @@ export interface InvestigateOptions {
   readonly until?: string;
   /** Days before the scope that "new" is judged against (default 45, as Detective). */
   readonly baselineDays?: number;
+  /** Only this page of the timeline (default: all of it). */
+  readonly timelinePage?: { readonly page: number; readonly size: number };
   /** Run `detect` over the scope for the findings panel (default true). */
   readonly findings?: boolean;
   readonly signal?: AbortSignal;
@@ -91,33 +95,41 @@ const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTi
 
 /** Every panel of the profile in one pass: a row per (panel, value) with scope and baseline counts. */
 function profileSql(entity: Entity): string {
-  const dims: [string, string, string][] = [
-    ['total', 'NULL', 'NULL'],
-    ['error', 'err', 'NULL'],
-    ['api', 'src', 'api'],
-    ['region', 'region', 'NULL'],
-    ['ip', 'ip', 'NULL'],
-    ['ua', 'ua', 'NULL'],
-    ['key', 'akid', 'NULL'],
-    ['session', 'session', 'NULL'],
-    ['assumed', 'assumed', 'NULL'],
-    ['principal', 'principal', 'NULL'],
+  // [panel, its grouping columns]: one GROUPING SETS aggregation computes every panel in one
+  // pass over the entity's events, scope and baseline counted side by side.
+  const panels: [string, string[]][] = [
+    ['error', ['err']],
+    ['api', ['src', 'api']],
+    ['region', ['region']],
+    ['ip', ['ip']],
+    ['ua', ['ua']],
+    ['key', ['akid']],
+    ['session', ['session']],
+    ['assumed', ['assumed']],
+    ['principal', ['principal']],
   ];
-  const select = dims
-    .map(
-      ([dim, k1, k2]) =>
-        `SELECT '${dim}' AS dim, ${k1} AS k1, ${k2} AS k2, count(*) FILTER (s) AS events, count(*) FILTER (s AND err IS NOT NULL) AS errors, count(*) FILTER (NOT s) AS baseline, count(*) FILTER (NOT s AND err IS NOT NULL) AS baseline_errors, min(t) FILTER (s) AS first, max(t) FILTER (s) AS last, min(t) FILTER (NOT s) AS baseline_first, max(t) FILTER (NOT s) AS baseline_last FROM e${dim === 'total' ? '' : ` WHERE ${k1} IS NOT NULL GROUP BY ALL`}`,
-    )
-    .join('\nUNION ALL\n');
-  return `WITH e AS MATERIALIZED (
+  const panelOf = `CASE ${panels.map(([name, cols]) => `WHEN GROUPING(${cols[0] ?? ''}) = 0 THEN '${name}'`).join(' ')} ELSE 'total' END`;
+  const firstKey = `coalesce(${panels.map(([, cols]) => cols[0] ?? '').join(', ')})`;
+  // Each panel lists its values in scope, the most used first, at most PANEL_LIMIT, with how many
+  // there are and how many are new (a role's sessions can hold a fresh key per call).
+  return `WITH e AS (
   SELECT "eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AS s, "eventTime" AS t,
          "eventSource" AS src, "eventName" AS api, "awsRegion" AS region, "sourceIPAddress" AS ip,
          "userAgent" AS ua, "userIdentity"."accessKeyId" AS akid, "errorCode" AS err,
          "userIdentity"."arn" AS session, ${PRINCIPAL_SQL} AS principal,
          CASE WHEN "eventSource" = 'sts.amazonaws.com' AND starts_with("eventName", 'AssumeRole') THEN map_extract_value("requestParameters", 'roleArn') END AS assumed
   FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_WINDOW}
+), g AS (
+  SELECT ${panelOf} AS dim, ${firstKey} AS k1, api AS k2,
+         count(*) FILTER (s) AS events, count(*) FILTER (s AND err IS NOT NULL) AS errors,
+         count(*) FILTER (NOT s) AS baseline, count(*) FILTER (NOT s AND err IS NOT NULL) AS baseline_errors,
+         min(t) FILTER (s) AS first, max(t) FILTER (s) AS last, min(t) FILTER (NOT s) AS baseline_first, max(t) FILTER (NOT s) AS baseline_last
+  FROM e GROUP BY GROUPING SETS ((), ${panels.map(([, cols]) => `(${cols.join(', ')})`).join(', ')})
 )
-${select}`;
+SELECT *, count(*) OVER (PARTITION BY dim) AS values_in_scope,
+       sum(CASE WHEN baseline = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY dim) AS new_values
+FROM g WHERE dim = 'total' OR (events > 0 AND k1 IS NOT NULL)
+QUALIFY row_number() OVER (PARTITION BY dim ORDER BY events DESC, k1, k2) <= ${String(PANEL_LIMIT)}`;
 }
 
 /** The role whose trust an entity's AssumeRole* calls reach: the role itself, or a session's role. */
@@ -140,8 +152,50 @@ function totalsOf(row: LakeRow | undefined, baseline: boolean): Totals {
   };
 }
 
+function panelCount(rows: readonly LakeRow[]): { values: number; newInScope: number } {
+  return { values: num(rows[0]?.['values_in_scope']), newInScope: num(rows[0]?.['new_values']) };
+}
+
 const byEvents = <T extends { events: number }>(a: T, b: T, key: (x: T) => string): number =>
   b.events - a.events || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+/**
+ * The findings of `detect` over the scope whose evidence holds one of the entity's events: one
+ * rule for every kind of entity, whoever the finding names as its principal.
+ */
+async function findingsOf(
+  entity: Entity,
+  w: Window,
+  lakeDir: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Finding[]> {
+  const detected = await detect({
+    ...(lakeDir === undefined ? {} : { lakeDir }),
+    since: new Date(w.since).toISOString(),
+    until: new Date(w.until).toISOString(),
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const evidence = [
+    ...new Set(detected.findings.flatMap((f) => f.events.map((e) => e.eventID ?? ''))),
+  ].filter((id) => id !== '');
+  if (evidence.length === 0) return [];
+  const mine = await inLake(lakeDir ?? DEFAULT_LAKE_DIR, signal, (run) =>
+    run(
+      `SELECT DISTINCT "eventID" AS id FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}
+         AND "eventID" IN (SELECT unnest(CAST(from_json(\${ids}, '["VARCHAR"]') AS VARCHAR[])))`,
+      {
+        entity: entityParam(entity),
+        scope_since: timestampText(w.since),
+        scope_until: timestampText(w.until),
+        ids: JSON.stringify(evidence),
+      },
+    ),
+  );
+  const ids = new Set(mine.map((r) => text(r['id'])));
+  return detected.findings.filter((f) =>
+    f.events.some((e) => e.eventID !== null && ids.has(e.eventID)),
+  );
+}
 
 export async function investigate(options: InvestigateOptions): Promise<Investigation> {
   const recognised = recogniseEntity(options.entity, options.kind);
@@ -150,8 +204,15 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
     throw new UsageError('--baseline-days: expected a whole number of days');
   }
   const requested = parseTimeScope(options.since, options.until);
+  const page = options.timelinePage;
+  if (
+    page !== undefined &&
+    (!Number.isInteger(page.page) || page.page < 1 || !Number.isInteger(page.size) || page.size < 1)
+  ) {
+    throw new UsageError('--page: expected a whole number ≥ 1');
+  }
   const lakeDir = options.lakeDir;
-  const result = await inLake(lakeDir ?? 'ctlake-lake', options.signal, async (run) => {
+  const result = await inLake(lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
     const entity = isEntity(recognised) ? recognised : await placeBareName(recognised.id, run);
     let until = requested.to?.getTime();
     if (until === undefined) {
@@ -183,7 +244,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
              FROM cloudtrail WHERE "eventSource" = 'sts.amazonaws.com' AND starts_with("eventName", 'AssumeRole')
                AND map_extract_value("requestParameters", 'roleArn') = \${role}${entity.kind === 'session' ? ` AND map_extract_value("requestParameters", 'roleSessionName') = \${session}` : ''}
                AND ${IN_SCOPE}
-             GROUP BY ALL ORDER BY events DESC, principal`,
+             GROUP BY ALL ORDER BY events DESC, principal, session_name, source_identity, ip`,
             scopeParams({
               role,
               ...(entity.kind === 'session'
@@ -207,12 +268,12 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
     const followedEvents = new Map(followed.map((r) => [text(r['role']), num(r['events'])]));
 
     const resources = await run(
-      `SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL ORDER BY events DESC, arn`,
+      `SELECT arn, events, count(*) OVER () AS values_in_scope FROM (SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL) QUALIFY row_number() OVER (ORDER BY events DESC, arn) <= ${String(PANEL_LIMIT)} ORDER BY events DESC, arn`,
       scopeParams({ entity: entityParam(entity) }),
     );
     const timeline = await run(
       `SELECT "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "errorCode", ${PRINCIPAL_SQL} AS principal, "eventID", "sourceObject", "recordIndex"
-       FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"`,
+       FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"${page === undefined ? '' : ` LIMIT ${String(page.size)} OFFSET ${String((page.page - 1) * page.size)}`}`,
       scopeParams({ entity: entityParam(entity) }),
     );
     return {
@@ -231,20 +292,11 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
   });
 
   const { entity, w, dim, inScope, isNew, timeline } = result;
-  let findings: Finding[] = [];
-  if ((options.findings ?? true) && timeline.length > 0) {
-    const detected = await detect({
-      ...(lakeDir === undefined ? {} : { lakeDir }),
-      since: new Date(w.since).toISOString(),
-      until: new Date(w.until).toISOString(),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-    const ids = new Set(timeline.map((e) => text(e['eventID'])));
-    findings = detected.findings.filter((f) =>
-      f.events.some((e) => e.eventID !== null && ids.has(e.eventID)),
-    );
-  }
   const total = dim('total')[0];
+  const findings =
+    (options.findings ?? true) && num(total?.['events']) > 0
+      ? await findingsOf(entity, w, lakeDir, options.signal)
+      : [];
   const principalKinds: readonly EntityKind[] = ['role', 'session', 'user'];
   return {
     entity,
@@ -324,7 +376,30 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
             newInScope: isNew(r),
           }))
           .sort((a, b) => byEvents(a, b, (x) => x.principal)),
+    panels: {
+      apis: panelCount(dim('api')),
+      regions: panelCount(dim('region')),
+      sourceIPs: panelCount(dim('ip')),
+      userAgents: panelCount(dim('ua')),
+      accessKeys: panelCount(dim('key')),
+      sessions: panelCount(dim('session')),
+      assumedRoles: panelCount(dim('assumed')),
+      principals: panelCount(dim('principal')),
+      resources: {
+        values: num(result.resources[0]?.['values_in_scope']),
+        newInScope: 0,
+      },
+    },
     findings,
+    ...(page === undefined
+      ? {}
+      : {
+          timelinePage: {
+            page: page.page,
+            size: page.size,
+            pages: Math.max(1, Math.ceil(num(total?.['events']) / page.size)),
+          },
+        }),
     timeline: timeline.map((e) => ({
       eventTime: iso(e['eventTime']) ?? '',
       eventSource: text(e['eventSource']),

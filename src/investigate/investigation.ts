@@ -98,6 +98,12 @@ export interface TimelineEvent {
   readonly recordIndex: number;
 }
 
+/** How many values a panel has in scope (it lists the PANEL_LIMIT most used), and how many are new. */
+export interface PanelCount {
+  readonly values: number;
+  readonly newInScope: number;
+}
+
 export interface Investigation {
   readonly entity: Entity;
   readonly scope: TimeSpan;
@@ -116,6 +122,24 @@ export interface Investigation {
   readonly resources: readonly ResourceUse[];
   /** Who used the entity (an IP, a key, a bucket, a model, an account); empty for a principal. */
   readonly principals: readonly PrincipalUse[];
+  /** Per panel, how many values it has in scope: the lists stop at the most used 1,000. */
+  readonly panels: Readonly<
+    Record<
+      | 'apis'
+      | 'regions'
+      | 'sourceIPs'
+      | 'userAgents'
+      | 'accessKeys'
+      | 'sessions'
+      | 'assumedRoles'
+      | 'principals'
+      | 'resources',
+      PanelCount
+    >
+  >;
   readonly findings: readonly Finding[];
+  /** Every event in scope in time order; one page of them when a page was asked for. */
   readonly timeline: readonly TimelineEvent[];
+  /** The page `timeline` holds, when paged. */
+  readonly timelinePage?: { readonly page: number; readonly pages: number; readonly size: number };
 }

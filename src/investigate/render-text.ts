@@ -23,13 +23,7 @@ function table(
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return [
-    '',
-    `${title}`,
-    line(headers),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...cells.map(line),
-  ];
+  return ['', title, line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
 }
 
 const mark = (isNew: boolean): string => (isNew ? 'NEW' : '');
@@ -79,8 +73,10 @@ export function investigationText(inv: Investigation, page = 1): string {
       ['accessKeyId', 'events', 'new'],
       inv.accessKeys.slice(0, 20).map((r) => [r.accessKeyId, r.events, mark(r.newInScope)]),
     ),
-    ...(inv.accessKeys.length > 20
-      ? [`… ${String(inv.accessKeys.length - 20)} more access keys (--format json lists all)`]
+    ...(inv.panels.accessKeys.values > 20
+      ? [
+          `… ${String(inv.panels.accessKeys.values - 20)} more access keys (${String(inv.panels.accessKeys.newInScope)} of all ${String(inv.panels.accessKeys.values)} new in scope; --format json lists the 1,000 most used)`,
+        ]
       : []),
     ...table(
       'Assumed by',
@@ -108,8 +104,10 @@ export function investigationText(inv: Investigation, page = 1): string {
       ['resource', 'events'],
       inv.resources.slice(0, 30).map((r) => [r.arn, r.events]),
     ),
-    ...(inv.resources.length > 30
-      ? [`… ${String(inv.resources.length - 30)} more resources (--format json lists all)`]
+    ...(inv.panels.resources.values > 30
+      ? [
+          `… ${String(inv.panels.resources.values - 30)} more resources (--format json lists the 1,000 most used)`,
+        ]
       : []),
     ...table(
       'Principals',
@@ -122,12 +120,15 @@ export function investigationText(inv: Investigation, page = 1): string {
       inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
     ),
   );
-  const pages = Math.max(1, Math.ceil(inv.timeline.length / TIMELINE_PAGE));
-  const p = Math.min(Math.max(1, page), pages);
-  const slice = inv.timeline.slice((p - 1) * TIMELINE_PAGE, p * TIMELINE_PAGE);
+  const paged = inv.timelinePage;
+  const pages = paged?.pages ?? Math.max(1, Math.ceil(inv.timeline.length / TIMELINE_PAGE));
+  const p = paged?.page ?? Math.min(Math.max(1, page), pages);
+  const slice = paged
+    ? inv.timeline
+    : inv.timeline.slice((p - 1) * TIMELINE_PAGE, p * TIMELINE_PAGE);
   lines.push(
     ...table(
-      `Timeline, page ${String(p)} of ${String(pages)} (${String(inv.timeline.length)} events; --page N for another, --format json for all)`,
+      `Timeline, page ${String(p)} of ${String(pages)} (${String(inv.totals.events)} events; --page N for another, --format json for all)`,
       [
         'eventTime',
         'eventSource',

@@ -4,7 +4,7 @@ import { errnoReason, UsageError } from '../../errors.js';
 import type { EntityKind } from '../../investigate/entity.js';
 import { investigate } from '../../investigate/investigate.js';
 import { investigationHtml } from '../../investigate/render-html.js';
-import { investigationText } from '../../investigate/render-text.js';
+import { investigationText, TIMELINE_PAGE } from '../../investigate/render-text.js';
 import { EXIT_OK, onInterrupt } from '../terminal.js';
 
 export interface InvestigateFlags {
@@ -34,6 +34,9 @@ export async function investigateCommand(entity: string, flags: InvestigateFlags
       ...(flags.until === undefined ? {} : { until: flags.until }),
       baselineDays: flags.baselineDays,
       findings: flags.findings,
+      ...(flags.format === 'table'
+        ? { timelinePage: { page: flags.page, size: TIMELINE_PAGE } }
+        : {}),
       signal: interrupt.signal,
     });
     const text =
