@@ -6,17 +6,20 @@
  * Writes bench/RESULTS-verify.md and its block in bench/RESULTS.md. Nothing here asserts a
  * timing.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateArchive } from '../fixtures/generator/archive.js';
+import {
+  ctlakeRun as ctlake,
+  log,
+  MACHINE as machine,
+  median,
+  OUT_DIR as outDir,
+  publishTable,
+  type Run,
+} from './bench-run.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const benchDir = path.join(repo, 'bench');
-const outDir = path.join(benchDir, 'out');
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
@@ -25,49 +28,6 @@ const { values } = parseArgs({
 });
 const events = Number(values.events);
 const runs = Number(values.runs);
-const cores = os.availableParallelism();
-const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${String(cores)} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-const BEGIN = '<!-- verify-bench -->';
-const END = '<!-- /verify-bench -->';
-
-const log = (line: string): void => {
-  process.stderr.write(`bench: ${line}\n`);
-};
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-
-interface Run {
-  readonly seconds: number;
-  readonly rssMb: number;
-  readonly summary: string;
-}
-
-function ctlake(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`ctlake ${args.join(' ')} exited ${String(code)}: ${stderr}`));
-        return;
-      }
-      const rss = /peak RSS (\d+) MB/.exec(stderr);
-      resolve({
-        seconds: (performance.now() - started) / 1000,
-        rssMb: Number(rss?.[1] ?? NaN),
-        summary: stderr.trim().split('\n').at(-1) ?? '',
-      });
-    });
-  });
-}
 
 /** The benchmark archive with its digests and keys file, generated once under bench/out. */
 async function benchmarkArchive(): Promise<{ dir: string; keys: string }> {
@@ -87,19 +47,6 @@ async function benchmarkArchive(): Promise<{ dir: string; keys: string }> {
     });
   }
   return { dir, keys };
-}
-
-function updateResults(table: string): void {
-  writeFileSync(path.join(benchDir, 'RESULTS-verify.md'), `${table}\n`);
-  const results = path.join(benchDir, 'RESULTS.md');
-  const block = `${BEGIN}\n${table}\n${END}`;
-  const text = readFileSync(results, 'utf8');
-  const at = text.indexOf(BEGIN);
-  const updated =
-    at >= 0
-      ? text.slice(0, at) + block + text.slice(text.indexOf(END) + END.length)
-      : text.replace('\n## Query latency', `\n${block}\n\n## Query latency`);
-  writeFileSync(results, updated);
 }
 
 async function main(): Promise<void> {
@@ -133,7 +80,7 @@ async function main(): Promise<void> {
     row('`ctlake verify <archive> --public-keys keys.json`', verifyRuns, `${(v / g).toFixed(2)}×`),
     row('`ctlake ingest <archive>` (baseline)', ingestRuns, '1.00×'),
   ].join('\n');
-  updateResults(table);
+  publishTable('verify-bench', 'RESULTS-verify.md', table);
   log(`verify ${v.toFixed(2)} s, ingest ${g.toFixed(2)} s: ${(v / g).toFixed(2)}×`);
 }
 
