@@ -26,6 +26,7 @@ import {
   lakeTimeRange,
 } from './lake-rows.js';
 import { inLake } from './lake-session.js';
+import { partSetFingerprint, saveFindings } from './saved-findings.js';
 import { alarmEvidence, replayAlarmsWith } from './replay-alarms.js';
 import {
   type AlarmRule,
@@ -203,7 +204,10 @@ export async function detect(options: DetectOptions = {}): Promise<DetectResult>
   const rulesByAlarm = new Map(alarmRules.map((r) => [r.alarm.alarmName, r]));
   const withAnomalies = packs.includes(ANOMALY_PACK);
 
-  return inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
+  const lakeDir = options.lakeDir ?? DEFAULT_LAKE_DIR;
+  const complete = everything && learningDays === DEFAULT_LEARNING_DAYS;
+  const partSet = complete ? partSetFingerprint(lakeDir) : undefined;
+  const result = await inLake(lakeDir, options.signal, async (run) => {
     // Asked of the lake once, for every detector that needs them.
     const names =
       eventRules.length > 0 || alarms.length > 0 ? await lakeEventNames(window, run) : [];
@@ -231,6 +235,17 @@ export async function detect(options: DetectOptions = {}): Promise<DetectResult>
       rulesRun: eventRules.length + alarms.length + anomalyDetectors,
     };
   });
+  // A complete run is kept for investigations (saved-findings.ts); a lake that cannot be
+  // written to (read-only media) just goes without.
+  if (partSet !== undefined && result.skipped.length === 0) {
+    await saveFindings(lakeDir, {
+      partSet,
+      ...window,
+      learningDays,
+      findings: result.findings,
+    }).catch(() => undefined);
+  }
+  return result;
 }
 
 /** Whether any finding is at or above `severity` (the CLI's --fail-on). */

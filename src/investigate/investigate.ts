@@ -15,7 +15,8 @@ import {
   timestampText,
 } from '../detect/lake-rows.js';
 import { inLake } from '../detect/lake-session.js';
-import { DEFAULT_BASELINE_DAYS, DEFAULT_LAKE_DIR } from '../defaults.js';
+import { savedFindingsFor } from '../detect/saved-findings.js';
+import { DEFAULT_BASELINE_DAYS, DEFAULT_LAKE_DIR, DEFAULT_LEARNING_DAYS } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { parseTimeScope } from '../util/time-scope.js';
 import { type Entity, type EntityKind, isEntity, recogniseEntity } from './entity.js';
@@ -168,17 +169,28 @@ async function findingsOf(
   w: Window,
   lakeDir: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<Finding[]> {
-  const detected = await detect({
-    ...(lakeDir === undefined ? {} : { lakeDir }),
-    since: new Date(w.since).toISOString(),
-    until: new Date(w.until).toISOString(),
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const evidence = [
-    ...new Set(detected.findings.flatMap((f) => f.events.map((e) => e.eventID ?? ''))),
-  ].filter((id) => id !== '');
-  if (evidence.length === 0) return [];
+): Promise<{ findings: Finding[]; from: 'saved' | 'detected' }> {
+  const saved = savedFindingsFor(
+    lakeDir ?? DEFAULT_LAKE_DIR,
+    w.since,
+    w.until,
+    DEFAULT_LEARNING_DAYS,
+  );
+  const all =
+    saved ??
+    (
+      await detect({
+        ...(lakeDir === undefined ? {} : { lakeDir }),
+        since: new Date(w.since).toISOString(),
+        until: new Date(w.until).toISOString(),
+        ...(signal === undefined ? {} : { signal }),
+      })
+    ).findings;
+  const from = saved === undefined ? 'detected' : 'saved';
+  const evidence = [...new Set(all.flatMap((f) => f.events.map((e) => e.eventID ?? '')))].filter(
+    (id) => id !== '',
+  );
+  if (evidence.length === 0) return { findings: [], from };
   const mine = await inLake(lakeDir ?? DEFAULT_LAKE_DIR, signal, (run) =>
     run(
       `SELECT DISTINCT "eventID" AS id FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}
@@ -192,9 +204,10 @@ async function findingsOf(
     ),
   );
   const ids = new Set(mine.map((r) => text(r['id'])));
-  return detected.findings.filter((f) =>
-    f.events.some((e) => e.eventID !== null && ids.has(e.eventID)),
-  );
+  return {
+    findings: all.filter((f) => f.events.some((e) => e.eventID !== null && ids.has(e.eventID))),
+    from,
+  };
 }
 
 export async function investigate(options: InvestigateOptions): Promise<Investigation> {
@@ -261,7 +274,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
         ? []
         : await run(
             `SELECT "userIdentity"."sessionContext"."sessionIssuer"."arn" AS role, count(*) AS events FROM cloudtrail
-             WHERE list_contains(CAST(from_json(\${roles}, '["VARCHAR"]') AS VARCHAR[]), "userIdentity"."sessionContext"."sessionIssuer"."arn") AND ${IN_SCOPE}
+             WHERE "userIdentity"."sessionContext"."sessionIssuer"."arn" IN (SELECT unnest(CAST(from_json(\${roles}, '["VARCHAR"]') AS VARCHAR[]))) AND ${IN_SCOPE}
              GROUP BY ALL`,
             scopeParams({ roles: JSON.stringify(assumedArns) }),
           );
@@ -293,10 +306,10 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
 
   const { entity, w, dim, inScope, isNew, timeline } = result;
   const total = dim('total')[0];
-  const findings =
+  const found =
     (options.findings ?? true) && num(total?.['events']) > 0
       ? await findingsOf(entity, w, lakeDir, options.signal)
-      : [];
+      : { findings: [], from: 'skipped' as const };
   const principalKinds: readonly EntityKind[] = ['role', 'session', 'user'];
   return {
     entity,
@@ -390,7 +403,8 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
         newInScope: 0,
       },
     },
-    findings,
+    findings: found.findings,
+    findingsFrom: found.from,
     ...(page === undefined
       ? {}
       : {

@@ -115,7 +115,7 @@ export function investigationText(inv: Investigation, page = 1): string {
       inv.principals.map((p) => [p.principal, p.events, mark(p.newInScope)]),
     ),
     ...table(
-      'Findings',
+      `Findings (${inv.findingsFrom === 'saved' ? 'from the last ctlake detect run' : 'detections run over the scope'})`,
       ['severity', 'rule', 'title', 'time', 'events'],
       inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
     ),

@@ -3,7 +3,7 @@
  * computed here from the generated records themselves (test/util/oracle.ts), not by SQL: each
  * count is checked exactly, and every "new in scope" mark against the baseline.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +266,32 @@ describe('ctlake investigate, per entity kind, against the records themselves', 
         r['recipientAccountId'] === ORG_ACCOUNT ||
         at(r, 'userIdentity', 'accountId') === ORG_ACCOUNT,
     );
+  });
+});
+
+describe('ctlake investigate: findings', () => {
+  it('uses the last complete detect run while the lake is unchanged, else runs the detections over the scope', async () => {
+    rmSync(path.join(lake, 'findings.json'), { force: true });
+    const fresh = await investigate(STOLEN_KEY_IP);
+    expect((fresh as unknown as { findingsFrom: string }).findingsFrom).toBe('detected');
+    // That run over the scope is kept too: the next investigation of the scope reuses it.
+    const again = await investigate(STOLEN_KEY_IP);
+    expect((again as unknown as { findingsFrom: string }).findingsFrom).toBe('saved');
+    expect(again.findings).toEqual(fresh.findings);
+    const detect = await ctlake(['detect', '--lake', lake, '--format', 'json']);
+    expect(detect.code).toBe(0);
+    const all = JSON.parse(detect.stdout) as { rule: string; events: { eventID: string }[] }[];
+    const saved = await investigate(STOLEN_KEY_IP);
+    expect((saved as unknown as { findingsFrom: string }).findingsFrom).toBe('saved');
+    const ids = new Set(saved.timeline.map((e) => e.eventID));
+    // Exactly the saved findings with one of the entity's events as evidence.
+    expect(saved.findings).toEqual(all.filter((f) => f.events.some((e) => ids.has(e.eventID))));
+    expect(saved.findings.length).toBeGreaterThan(0);
+    // A narrower detect run does not replace the complete one.
+    expect((await ctlake(['detect', '--lake', lake, '--pack', 'cis'])).code).toBe(0);
+    expect(
+      ((await investigate(STOLEN_KEY_IP)) as unknown as { findingsFrom: string }).findingsFrom,
+    ).toBe('saved');
   });
 });
 
