@@ -15,6 +15,8 @@ import {
   timestampText,
 } from '../detect/lake-rows.js';
 import { inLake } from '../detect/lake-session.js';
+import { lakeLayout } from '../lake/layout.js';
+import { readPartSet } from '../lake/part-set.js';
 import { savedFindingsFor } from '../detect/saved-findings.js';
 import { DEFAULT_BASELINE_DAYS, DEFAULT_LAKE_DIR, DEFAULT_LEARNING_DAYS } from '../defaults.js';
 import { UsageError } from '../errors.js';
@@ -161,6 +163,29 @@ const byEvents = <T extends { events: number }>(a: T, b: T, key: (x: T) => strin
   b.events - a.events || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /**
+ * The lake's last event time, epoch ms (NaN when empty). Parts are partitioned by day, so the
+ * last day's parts hold it: bounding the scan to that day lets DuckDB skip every other part by
+ * its statistics.
+ */
+async function lastEventTime(lakeDir: string, run: LakeRunner): Promise<number> {
+  const days = readPartSet(lakeLayout(lakeDir))
+    .map((part) => /event_date=(\d{4}-\d{2}-\d{2})/.exec(part)?.[1])
+    .filter((day): day is string => day !== undefined)
+    .sort();
+  const lastDay = days.at(-1);
+  if (lastDay !== undefined) {
+    const [row] = await run(
+      `SELECT epoch_ms(max("eventTime")) AS last FROM cloudtrail WHERE "eventTime" >= CAST(\${day} AS TIMESTAMP)`,
+      { day: `${lastDay} 00:00:00` },
+    );
+    const last = Number(row?.['last'] ?? NaN);
+    if (!Number.isNaN(last)) return last;
+  }
+  const [row] = await run(`SELECT epoch_ms(max("eventTime")) AS last FROM cloudtrail`);
+  return Number(row?.['last'] ?? NaN);
+}
+
+/**
  * The findings of `detect` over the scope whose evidence holds one of the entity's events: one
  * rule for every kind of entity, whoever the finding names as its principal.
  */
@@ -229,8 +254,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
     const entity = isEntity(recognised) ? recognised : await placeBareName(recognised.id, run);
     let until = requested.to?.getTime();
     if (until === undefined) {
-      const [row] = await run(`SELECT epoch_ms(max("eventTime")) AS last FROM cloudtrail`);
-      const last = Number(row?.['last'] ?? NaN);
+      const last = await lastEventTime(lakeDir ?? DEFAULT_LAKE_DIR, run);
       until = Number.isNaN(last) ? Date.now() : last + 1000;
     }
     const since = requested.from?.getTime() ?? until - DAY_MS;
