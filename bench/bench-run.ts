@@ -31,8 +31,8 @@ export interface Run {
   readonly summary: string;
 }
 
-/** Runs `ctlake args`, output discarded, and times the whole process. */
-export function ctlakeRun(args: readonly string[]): Promise<Run> {
+/** Runs `ctlake args`, output discarded, and times the whole process; other exit codes reject. */
+export function ctlakeRun(args: readonly string[], okCodes: readonly number[] = [0]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ctlake.js'), ...args], {
@@ -42,7 +42,7 @@ export function ctlakeRun(args: readonly string[]): Promise<Run> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) {
+      if (code === null || !okCodes.includes(code)) {
         reject(new Error(`ctlake ${args.join(' ')} exited ${String(code)}: ${stderr}`));
         return;
       }

@@ -9,20 +9,27 @@
  * bench/RESULTS.md beside the ingest figures (`--report` only does that). Nothing here asserts a
  * timing.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateArchive } from '../fixtures/generator/archive.js';
 import { ANOMALY_PACK, detect, detectionPacks } from '../src/detect/detect.js';
 import { builtInPacks } from '../src/detect/rules.js';
+import {
+  BENCH_DIR,
+  ctlakeRun,
+  log,
+  MACHINE,
+  median,
+  OUT_DIR,
+  REPO,
+  type Run,
+} from './bench-run.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const benchDir = path.join(repo, 'bench');
-const outDir = path.join(benchDir, 'out');
+const benchDir = BENCH_DIR;
+const outDir = OUT_DIR;
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '1000000' },
@@ -33,46 +40,10 @@ const { values } = parseArgs({
 });
 const events = Number(values.events);
 const runs = Number(values.runs);
-const cores = os.availableParallelism();
-const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
-const log = (line: string): void => {
-  process.stderr.write(`bench: ${line}\n`);
-};
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
+const machine = MACHINE;
 
-interface Run {
-  readonly seconds: number;
-  readonly rssMb: number;
-  readonly summary: string;
-}
-
-function ctlake(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0 && code !== 3) {
-        reject(new Error(`ctlake ${args.join(' ')} exited ${String(code)}: ${stderr}`));
-        return;
-      }
-      const rss = /peak RSS (\d+) MB/.exec(stderr);
-      resolve({
-        seconds: (performance.now() - started) / 1000,
-        rssMb: Number(rss?.[1] ?? NaN),
-        summary: stderr.trim().split('\n').at(-1) ?? '',
-      });
-    });
-  });
-}
+/** Exit status 3 is a finding at --fail-on, not a failure. */
+const ctlake = (args: readonly string[]): Promise<Run> => ctlakeRun(args, [0, 3]);
 
 /** The benchmark archive's compacted lake, built once and kept under bench/out. */
 async function benchmarkLake(): Promise<string> {
@@ -139,9 +110,9 @@ async function main(): Promise<void> {
   let baseline: { seconds: number; inProcess: number; rules: number } | undefined;
   if (values.lake === undefined && events <= 2_000_000) {
     const files = builtInPacks().flatMap((pack) =>
-      readdirSync(path.join(repo, 'rules', pack))
+      readdirSync(path.join(REPO, 'rules', pack))
         .filter((f) => f.endsWith('.yml'))
-        .map((f) => path.join(repo, 'rules', pack, f)),
+        .map((f) => path.join(REPO, 'rules', pack, f)),
     );
     log(`baseline: ${String(files.length)} rules one per pass …`);
     let seconds = 0;

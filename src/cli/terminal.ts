@@ -3,6 +3,8 @@
  * shown inert (file names, keys and reasons may come from the input), the exit statuses, and
  * Ctrl-C handling.
  */
+import { writeFile } from 'node:fs/promises';
+import { UsageError, errnoReason } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 
 export const EXIT_OK = 0;
@@ -48,4 +50,21 @@ export function onInterrupt(message: string): { signal: AbortSignal; dispose: ()
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** A command's result on stdout, or in the `--out` file; a file that cannot be written is one line. */
+export async function writeResult(text: string, out: string | undefined): Promise<void> {
+  if (out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  await writeFile(out, text).catch((error: unknown) => {
+    throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
+  });
+}
+
+/** `N.N s, peak RSS M MB`: how the analyst commands end their summary line. */
+export function runCost(started: number): string {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  return `${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB`;
 }

@@ -3,14 +3,13 @@
  * stderr, and an exit status a CI gate can use: 3 when --fail-on is given and a finding reaches
  * it, else 1 when a rule or alarm could not run, else 0.
  */
-import { writeFile } from 'node:fs/promises';
 import type { FindingFormat } from '../../defaults.js';
-import { errnoReason, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { detect, reaches, readCloudWatchFiles } from '../../detect/detect.js';
 import type { Severity } from '../../detect/finding.js';
 import { formatFindings } from '../../detect/finding-formats.js';
 import { packageVersion } from '../../util/package-files.js';
-import { EXIT_INPUT_FAILED, EXIT_OK, onInterrupt, say } from '../terminal.js';
+import { EXIT_INPUT_FAILED, EXIT_OK, onInterrupt, runCost, say, writeResult } from '../terminal.js';
 
 /** A CI gate's failure: a finding at or above --fail-on. */
 export const EXIT_FINDINGS = 3;
@@ -60,16 +59,9 @@ export async function detectCommand(flags: DetectFlags): Promise<number> {
       version: packageVersion(),
       colour: flags.format === 'table' && flags.out === undefined && process.stdout.isTTY,
     });
-    if (flags.out === undefined) process.stdout.write(text);
-    else {
-      const out = flags.out;
-      await writeFile(out, text).catch((error: unknown) => {
-        throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
-      });
-    }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    await writeResult(text, flags.out);
     process.stderr.write(
-      `detect: ${String(result.rulesRun)} rules, ${String(result.findings.length)} findings, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+      `detect: ${String(result.rulesRun)} rules, ${String(result.findings.length)} findings, ${runCost(started)}\n`,
     );
     if (flags.failOn !== undefined && reaches(result.findings, flags.failOn)) return EXIT_FINDINGS;
     return skipped.length > 0 ? EXIT_INPUT_FAILED : EXIT_OK;

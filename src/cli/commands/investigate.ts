@@ -1,11 +1,10 @@
 /** `ctlake investigate`: flags → investigate() → table, JSON or an HTML page. */
-import { writeFile } from 'node:fs/promises';
-import { errnoReason, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { EntityKind } from '../../investigate/entity.js';
 import { investigate } from '../../investigate/investigate.js';
 import { investigationHtml } from '../../investigate/render-html.js';
 import { investigationText, TIMELINE_PAGE } from '../../investigate/render-text.js';
-import { EXIT_OK, onInterrupt } from '../terminal.js';
+import { EXIT_OK, onInterrupt, runCost, writeResult } from '../terminal.js';
 
 export interface InvestigateFlags {
   lake: string;
@@ -45,16 +44,9 @@ export async function investigateCommand(entity: string, flags: InvestigateFlags
         : flags.format === 'html'
           ? investigationHtml(result)
           : investigationText(result, flags.page);
-    if (flags.out === undefined) process.stdout.write(text);
-    else {
-      const out = flags.out;
-      await writeFile(out, text).catch((error: unknown) => {
-        throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
-      });
-    }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    await writeResult(text, flags.out);
     process.stderr.write(
-      `investigate: ${String(result.totals.events)} events in scope, ${String(result.findings.length)} findings, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+      `investigate: ${String(result.totals.events)} events in scope, ${String(result.findings.length)} findings, ${runCost(started)}\n`,
     );
     return EXIT_OK;
   } finally {

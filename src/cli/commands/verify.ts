@@ -3,11 +3,9 @@
  * CI gate or an examiner's script can use: 0 when everything checked holds, 1 when anything is
  * invalid, missing or not covered, 2 for a usage error.
  */
-import { writeFile } from 'node:fs/promises';
-import { errnoReason, UsageError } from '../../errors.js';
 import { verify } from '../../verify/verify.js';
 import { verificationJson, verificationText } from '../../verify/verify-text.js';
-import { EXIT_INPUT_FAILED, EXIT_OK, onInterrupt } from '../terminal.js';
+import { EXIT_INPUT_FAILED, EXIT_OK, onInterrupt, runCost, writeResult } from '../terminal.js';
 import { type S3Flags, s3OptionsOf } from '../s3-flags.js';
 
 export interface VerifyFlags extends S3Flags {
@@ -37,16 +35,9 @@ export async function verifyCommand(sources: string[], flags: VerifyFlags): Prom
       signal: interrupt.signal,
     });
     const text = flags.format === 'json' ? verificationJson(result) : verificationText(result);
-    if (flags.out === undefined) process.stdout.write(text);
-    else {
-      const out = flags.out;
-      await writeFile(out, text).catch((error: unknown) => {
-        throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
-      });
-    }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    await writeResult(text, flags.out);
     process.stderr.write(
-      `verify: ${result.ok ? 'all valid' : 'PROBLEMS FOUND'}, ${seconds} s, peak RSS ${String(Math.round(process.resourceUsage().maxRSS / 1024))} MB\n`,
+      `verify: ${result.ok ? 'all valid' : 'PROBLEMS FOUND'}, ${runCost(started)}\n`,
     );
     return result.ok ? EXIT_OK : EXIT_INPUT_FAILED;
   } finally {
