@@ -15,6 +15,7 @@ const LAYERS = [
   ['query', '^src/query/'],
   ['detect', '^src/detect/'],
   ['investigate', '^src/investigate/'],
+  ['report', '^src/report/'],
   ['api', '^src/api\\.ts$'],
   ['cli', '^src/cli/'],
 ];

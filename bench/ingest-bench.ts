@@ -28,7 +28,7 @@ import { RECORD_FIELDS } from '../src/schema/event-schema.js';
 import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
-import { barChartSvg } from './svg-chart.js';
+import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';

@@ -58,6 +58,9 @@ export { ENTITY_KINDS, type Entity, type EntityKind } from './investigate/entity
 export type * from './investigate/investigation.js';
 export { investigationHtml } from './investigate/render-html.js';
 export { investigationText } from './investigate/render-text.js';
+export { report, type ReportOptions } from './report/build-report.js';
+export type * from './report/report.js';
+export { renderReport, REPORT_FORMATS, type ReportFormat } from './report/render-report.js';
 export type { ArchiveVerification, MissingLogFile, Problem } from './verify/verify-archive.js';
 export type { MissingRange } from './verify/chains.js';
 export type { AffectedObject, LakeVerification, PartProblem } from './verify/verify-lake.js';

@@ -26,6 +26,7 @@ import type { DownloadFlags } from './commands/download.js';
 import type { IngestFlags } from './commands/ingest.js';
 import type { InvestigateFlags } from './commands/investigate.js';
 import type { QueryFlags } from './commands/query.js';
+import type { ReportFlags } from './commands/report.js';
 import type { VerifyFlags } from './commands/verify.js';
 import { collect, collectParam, memorySize, positiveInt, seconds, workerCount } from './options.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say } from './terminal.js';
@@ -243,6 +244,24 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (entity: string, flags: InvestigateFlags) => {
       const { investigateCommand } = await import('./commands/investigate.js');
       setExit(await investigateCommand(entity, flags));
+    });
+
+  program
+    .command('report')
+    .description(
+      'an audit report of the lake for a time range: one self-contained HTML file (or Markdown, JSON) with provenance, integrity, GenAI activity, findings, alarm timelines, investigations and every query it ran',
+    )
+    .addOption(lakeOption())
+    .option('--since <time>', 'range start, a day or ISO time (default: the first day of the lake)')
+    .option('--until <time>', 'range end, exclusive; a day means its whole day (default: the end of the last day)')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['html', 'md', 'json']).default('html'),
+    )
+    .option('--out <file>', 'where to write it, - for stdout (default: report.html, report.md or report.json)')
+    .option('--title <text>', 'the report\'s title')
+    .action(async (flags: ReportFlags) => {
+      const { reportCommand } = await import('./commands/report.js');
+      setExit(await reportCommand(flags));
     });
 
   const verify = program

@@ -44,6 +44,11 @@ export interface InvestigateOptions {
   readonly timelinePage?: { readonly page: number; readonly size: number };
   /** Run `detect` over the scope for the findings panel (default true). */
   readonly findings?: boolean;
+  /**
+   * Findings already at hand that cover the scope (a report's), looked through instead of the
+   * saved ones or a new detection run.
+   */
+  readonly knownFindings?: { readonly findings: readonly Finding[]; readonly from: 'saved' | 'detected' };
   readonly signal?: AbortSignal;
 }
 
@@ -194,13 +199,11 @@ async function findingsOf(
   w: Window,
   lakeDir: string | undefined,
   signal: AbortSignal | undefined,
+  known: InvestigateOptions['knownFindings'],
 ): Promise<{ findings: Finding[]; from: 'saved' | 'detected' }> {
-  const saved = savedFindingsFor(
-    lakeDir ?? DEFAULT_LAKE_DIR,
-    w.since,
-    w.until,
-    DEFAULT_LEARNING_DAYS,
-  );
+  const saved =
+    known?.findings ??
+    savedFindingsFor(lakeDir ?? DEFAULT_LAKE_DIR, w.since, w.until, DEFAULT_LEARNING_DAYS);
   const all =
     saved ??
     (
@@ -211,7 +214,7 @@ async function findingsOf(
         ...(signal === undefined ? {} : { signal }),
       })
     ).findings;
-  const from = saved === undefined ? 'detected' : 'saved';
+  const from = known?.from ?? (saved === undefined ? 'detected' : 'saved');
   const evidence = [...new Set(all.flatMap((f) => f.events.map((e) => e.eventID ?? '')))].filter(
     (id) => id !== '',
   );
@@ -332,7 +335,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
   const total = dim('total')[0];
   const found =
     (options.findings ?? true) && num(total?.['events']) > 0
-      ? await findingsOf(entity, w, lakeDir, options.signal)
+      ? await findingsOf(entity, w, lakeDir, options.signal, options.knownFindings)
       : { findings: [], from: 'skipped' as const };
   const principalKinds: readonly EntityKind[] = ['role', 'session', 'user'];
   return {

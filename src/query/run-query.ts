@@ -239,7 +239,13 @@ function stoppedBecause(
 export type SessionRunner = (
   sql: string,
   params?: Readonly<Record<string, string>>,
-) => Promise<Record<string, JsonValue>[]>;
+) => Promise<readonly Record<string, JsonValue>[]>;
+
+/** Like SessionRunner, with the result's column names (which an empty result still has). */
+export type SessionTableRunner = (
+  sql: string,
+  params?: Readonly<Record<string, string>>,
+) => Promise<QueryResult>;
 
 /**
  * Several queries on one view of the lake (one set of parts, opened once): each translated,
@@ -252,7 +258,7 @@ export async function querySession<T>(
     readonly limits?: QueryLimits;
     readonly signal?: AbortSignal;
   },
-  work: (run: SessionRunner) => Promise<T>,
+  work: (run: SessionRunner, runTable: SessionTableRunner) => Promise<T>,
 ): Promise<T> {
   const db = await LakeDatabase.open(
     options.lakeDir ?? DEFAULT_LAKE_DIR,
@@ -261,15 +267,19 @@ export async function querySession<T>(
   );
   const watch = watchQuery(db, 0, options.signal);
   try {
-    return await work(async (sql, params = {}) => {
+    const runTable: SessionTableRunner = async (sql, params = {}) => {
       const translated = await translateQuery(db.connection, sql);
       const bound = bindTextParameters(translated.parameters, params);
       const statement = await db.connection.prepare(translated.sql).catch(failed);
       statement.bind(bound.values, bound.types);
       const reader = await statement.runAndReadAll().catch(failed);
       const columns = reader.columnNames();
-      return reader.convertRows(jsonValueConverter).map((row) => rowObject(columns, row));
-    });
+      return {
+        columns,
+        rows: reader.convertRows(jsonValueConverter).map((row) => rowObject(columns, row)),
+      };
+    };
+    return await work(async (sql, params) => (await runTable(sql, params)).rows, runTable);
   } catch (error) {
     stoppedBecause(watch.stopped(), 0, error);
   } finally {

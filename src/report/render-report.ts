@@ -1,0 +1,20 @@
+/** The report in each of its formats: HTML and Markdown from one document, JSON as the data. */
+import { documentHtml, documentMarkdown } from '../text/document.js';
+import type { Report } from './report.js';
+import { reportDocument } from './report-document.js';
+
+export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function renderReport(report: Report, format: ReportFormat): string {
+  switch (format) {
+    case 'html':
+      return documentHtml(reportDocument(report));
+    case 'md':
+      return documentMarkdown(reportDocument(report)) + '\n';
+    case 'json':
+      return JSON.stringify(report, null, 2) + '\n';
+    default:
+      return format satisfies never;
+  }
+}
