@@ -253,12 +253,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .addOption(lakeOption())
     .option('--since <time>', 'range start, a day or ISO time (default: the first day of the lake)')
-    .option('--until <time>', 'range end, exclusive; a day means its whole day (default: the end of the last day)')
-    .addOption(
-      new Option('--format <format>', 'output format').choices(['html', 'md', 'json']).default('html'),
+    .option(
+      '--until <time>',
+      'range end, exclusive; a day means its whole day (default: the end of the last day)',
     )
-    .option('--out <file>', 'where to write it, - for stdout (default: report.html, report.md or report.json)')
-    .option('--title <text>', 'the report\'s title')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['html', 'md', 'json'])
+        .default('html'),
+    )
+    .option(
+      '--out <file>',
+      'where to write it, - for stdout (default: report.html, report.md or report.json)',
+    )
+    .option('--title <text>', "the report's title")
     .action(async (flags: ReportFlags) => {
       const { reportCommand } = await import('./commands/report.js');
       setExit(await reportCommand(flags));

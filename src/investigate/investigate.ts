@@ -48,7 +48,10 @@ export interface InvestigateOptions {
    * Findings already at hand that cover the scope (a report's), looked through instead of the
    * saved ones or a new detection run.
    */
-  readonly knownFindings?: { readonly findings: readonly Finding[]; readonly from: 'saved' | 'detected' };
+  readonly knownFindings?: {
+    readonly findings: readonly Finding[];
+    readonly from: 'saved' | 'detected';
+  };
   readonly signal?: AbortSignal;
 }
 

@@ -66,7 +66,10 @@ export function investigationFacts(inv: Investigation): Block {
         'events',
         `${t.events.toLocaleString('en-US')} (${t.errors.toLocaleString('en-US')} errors), first ${t.firstSeen ?? '-'}, last ${t.lastSeen ?? '-'}`,
       ],
-      ['baseline events', `${b.events.toLocaleString('en-US')} (${b.errors.toLocaleString('en-US')} errors)`],
+      [
+        'baseline events',
+        `${b.events.toLocaleString('en-US')} (${b.errors.toLocaleString('en-US')} errors)`,
+      ],
     ],
   };
 }

@@ -31,7 +31,9 @@ export type CatalogRead =
   | { readonly ok: false; readonly reason: string };
 
 const iso = (value: unknown): string =>
-  `${String(value).replace(' ', 'T').replace(/(\.\d+)?Z?$/, '')}Z`;
+  `${String(value)
+    .replace(' ', 'T')
+    .replace(/(\.\d+)?Z?$/, '')}Z`;
 
 export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead> {
   if (!existsSync(layout.catalogPath)) {

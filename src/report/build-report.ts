@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DEFAULT_LAKE_DIR, DEFAULT_LEARNING_DAYS } from '../defaults.js';
 import { detect } from '../detect/detect.js';
 import { type Finding, SEVERITIES, type Severity } from '../detect/finding.js';
-import { isoSeconds, lakeTimeRange, timestampText } from '../detect/lake-rows.js';
+import { cellText, isoSeconds, lakeTimeRange, timestampText } from '../detect/lake-rows.js';
 import { builtInPacks, ruleFiles } from '../detect/rules.js';
 import { partSetFingerprint, savedFindingsFor } from '../detect/saved-findings.js';
 import { investigate } from '../investigate/investigate.js';
@@ -80,8 +80,7 @@ function partsChecksum(lakeDir: string, catalog: CatalogRead): { sha256: string;
 }
 
 const num = (value: JsonValue | undefined): number => Number(value ?? 0);
-const str = (value: JsonValue | undefined): string | null =>
-  value === null || value === undefined ? null : String(value);
+const str = (value: JsonValue | undefined): string | null => cellText(value);
 
 /** Runs the report's queries, keeping each one's text, parameters and result. */
 class QueryLog {
@@ -166,7 +165,7 @@ function alarmTimelines(findings: readonly Finding[]): AlarmTimeline[] {
       rule,
       title: list[0]?.title ?? rule,
       threshold: Number(d['threshold'] ?? 0),
-      comparisonOperator: String(d['comparisonOperator'] ?? ''),
+      comparisonOperator: cellText(d['comparisonOperator']) ?? '',
       period: Number(d['period'] ?? 0),
       transitions: list
         .map((f) => ({
@@ -247,7 +246,7 @@ export async function report(options: ReportOptions = {}): Promise<Report> {
       integrity: {
         ...integrityOf(integrity),
         problems: problems.rows.map((r) => ({
-          uri: String(r['uri']),
+          uri: cellText(r['uri']) ?? '',
           reason: str(r['reason']),
         })),
       },
@@ -309,7 +308,19 @@ export async function report(options: ReportOptions = {}): Promise<Report> {
       principal,
       findings: list.length,
       investigation,
-      command: ['ctlake', 'investigate', principal, '--lake', lakeDir, '--since', since, '--until', until, '--format', 'json']
+      command: [
+        'ctlake',
+        'investigate',
+        principal,
+        '--lake',
+        lakeDir,
+        '--since',
+        since,
+        '--until',
+        until,
+        '--format',
+        'json',
+      ]
         .map(shellQuote)
         .join(' '),
     });

@@ -4,6 +4,7 @@
  * the JSON is the data itself. Long tables are capped here; the JSON has every row.
  */
 import { compareFindings, type Finding } from '../detect/finding.js';
+import { cellText } from '../detect/lake-rows.js';
 import { investigationBlocks } from '../investigate/investigation-blocks.js';
 import type { JsonValue } from '../query/json-value.js';
 import type { Block, Cell, Column, Document, Section, TableBlock } from '../text/document.js';
@@ -29,7 +30,9 @@ function cell(value: JsonValue | undefined): Cell {
 
 /** A query's result as a table, every column as the query names it. */
 function resultTable(table: ReportTable, limit?: number): TableBlock {
-  const numeric = table.columns.map((c) => table.rows.every((r) => typeof (r[c] ?? 0) === 'number'));
+  const numeric = table.columns.map((c) =>
+    table.rows.every((r) => typeof (r[c] ?? 0) === 'number'),
+  );
   return {
     kind: 'table',
     columns: table.columns.map((c, i): Column => ({ title: c, numeric: numeric[i] === true })),
@@ -53,7 +56,8 @@ function resultBlocks(table: ReportTable, limit?: number): Block[] {
 
 function bucketStart(ms: number, bucket: Bucket): number {
   const d = new Date(ms);
-  if (bucket === 'hour') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours());
+  if (bucket === 'hour')
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours());
   const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   // ISO weeks start on Monday, as date_trunc('week') does.
   return bucket === 'day' ? day : day - ((d.getUTCDay() + 6) % 7) * 86_400_000;
@@ -66,7 +70,11 @@ function bucketsOf(report: Report): number[] {
   if (report.scope === null) return [];
   const out: number[] = [];
   const end = Date.parse(report.scope.until);
-  for (let t = bucketStart(Date.parse(report.scope.since), report.bucket); t < end; t += STEP[report.bucket]) {
+  for (
+    let t = bucketStart(Date.parse(report.scope.since), report.bucket);
+    t < end;
+    t += STEP[report.bucket]
+  ) {
     out.push(t);
   }
   return out;
@@ -88,23 +96,27 @@ function timeChart(
   seriesOf: (row: Record<string, JsonValue>) => string,
   valueOf: (row: Record<string, JsonValue>) => number,
   yLabel: string,
-  threshold?: { value: number; label: string },
+  options: { threshold?: { value: number; label: string }; combine?: 'sum' | 'max' } = {},
 ): Block {
+  const { threshold } = options;
+  const combine = options.combine === 'max' ? Math.max : (a: number, b: number) => a + b;
   const buckets = bucketsOf(report);
   const index = new Map(buckets.map((b, i) => [b, i]));
   const totals = new Map<string, number>();
   for (const r of rows) totals.set(seriesOf(r), (totals.get(seriesOf(r)) ?? 0) + valueOf(r));
-  const ranked = [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  const ranked = [...totals]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k]) => k);
   const drawn = ranked.slice(0, ranked.length > CHART_SERIES ? CHART_SERIES - 1 : CHART_SERIES);
   const others = ranked.length > drawn.length;
   const names = [...drawn, ...(others ? [`${count(ranked.length - drawn.length)} others`] : [])];
   const values = names.map(() => new Array<number>(buckets.length).fill(0));
   for (const r of rows) {
-    const i = index.get(bucketStart(Date.parse(String(r['bucket'])), report.bucket));
+    const i = index.get(bucketStart(Date.parse(cellText(r['bucket']) ?? ''), report.bucket));
     if (i === undefined) continue;
     const k = drawn.indexOf(seriesOf(r));
     const row = values[k === -1 ? names.length - 1 : k];
-    if (row) row[i] = (row[i] ?? 0) + valueOf(r);
+    if (row) row[i] = combine(row[i] ?? 0, valueOf(r));
   }
   const series: Series[] = names.map((name, k) => ({
     name,
@@ -114,7 +126,13 @@ function timeChart(
   const labels = buckets.map((b) => bucketLabel(b, report.bucket));
   return {
     kind: 'chart',
-    svg: timeChartSvg({ title, buckets: labels, series, yLabel, ...(threshold ? { threshold } : {}) }),
+    svg: timeChartSvg({
+      title,
+      buckets: labels,
+      series,
+      yLabel,
+      ...(threshold ? { threshold } : {}),
+    }),
     data: {
       kind: 'table',
       columns: [{ title: report.bucket }, ...names.map((n) => ({ title: n, numeric: true }))],
@@ -138,7 +156,12 @@ function scopeSection(report: Report): Section {
       kind: 'facts',
       facts: [
         ['Lake', p.lake],
-        ['Range', report.scope === null ? 'the lake has no events' : `${report.scope.since} to ${report.scope.until} (exclusive)`],
+        [
+          'Range',
+          report.scope === null
+            ? 'the lake has no events'
+            : `${report.scope.since} to ${report.scope.until} (exclusive)`,
+        ],
         ['Events', count(p.events)],
         ['First and last event', `${p.firstEvent ?? '-'} to ${p.lastEvent ?? '-'}`],
         ['Accounts', p.accounts.join(', ') || '-'],
@@ -146,11 +169,16 @@ function scopeSection(report: Report): Section {
         ['Source objects', count(p.objects)],
         [
           'Unreadable objects',
-          p.unreadableObjects === null ? `unknown: ${p.catalogNote ?? ''}` : count(p.unreadableObjects.length),
+          p.unreadableObjects === null
+            ? `unknown: ${p.catalogNote ?? ''}`
+            : count(p.unreadableObjects.length),
         ],
         ['ctlake version', p.ctlakeVersion],
         ['Query and rule texts (SHA-256)', p.queriesSha256],
-        [`Lake parts (${Number.isNaN(p.parts) ? 'by name' : count(p.parts)}, SHA-256)`, p.partsSha256],
+        [
+          `Lake parts (${Number.isNaN(p.parts) ? 'by name' : count(p.parts)}, SHA-256)`,
+          p.partsSha256,
+        ],
         ['Generated', report.generatedAt],
       ],
     },
@@ -226,10 +254,14 @@ function summarySection(report: Report): Section {
       report,
       'Events over time',
       report.activity.rows.flatMap((r) => [
-        { bucket: r['bucket'] ?? null, kind: 'succeeded', n: Number(r['events'] ?? 0) - Number(r['errors'] ?? 0) },
+        {
+          bucket: r['bucket'] ?? null,
+          kind: 'succeeded',
+          n: Number(r['events'] ?? 0) - Number(r['errors'] ?? 0),
+        },
         { bucket: r['bucket'] ?? null, kind: 'failed (errorCode)', n: Number(r['errors'] ?? 0) },
       ]),
-      (r) => String(r['kind']),
+      (r) => cellText(r['kind']) ?? '',
       (r) => Number(r['n']),
       `events per ${report.bucket}`,
     ),
@@ -241,17 +273,22 @@ function summarySection(report: Report): Section {
 
 function genaiSection(report: Report): Section {
   const rows = report.bedrockOverTime.rows;
-  const perPair = new Map<string, { principal: string; model: string; calls: number; errors: number }>();
+  const perPair = new Map<
+    string,
+    { principal: string; model: string; calls: number; errors: number }
+  >();
   for (const r of rows) {
-    const principal = String(r['principal'] ?? '-');
-    const model = String(r['modelId'] ?? '-');
+    const principal = cellText(r['principal']) ?? '-';
+    const model = cellText(r['modelId']) ?? '-';
     const key = `${principal}\n${model}`;
     const seen = perPair.get(key) ?? { principal, model, calls: 0, errors: 0 };
     seen.calls += Number(r['calls'] ?? 0);
     seen.errors += Number(r['errors'] ?? 0);
     perPair.set(key, seen);
   }
-  const pairs = [...perPair.values()].sort((a, b) => b.calls - a.calls || a.principal.localeCompare(b.principal));
+  const pairs = [...perPair.values()].sort(
+    (a, b) => b.calls - a.calls || a.principal.localeCompare(b.principal),
+  );
   const blocks: Block[] = [
     { kind: 'heading', text: report.bedrockOverTime.title },
     { kind: 'text', text: report.bedrockOverTime.description, tone: 'note' },
@@ -260,11 +297,30 @@ function genaiSection(report: Report): Section {
     blocks.push({ kind: 'text', text: 'None in the range.' });
   } else {
     blocks.push(
-      timeChart(report, 'Bedrock invocations by principal', rows, (r) => String(r['principal'] ?? '-'), (r) => Number(r['calls'] ?? 0), `calls per ${report.bucket}`),
-      timeChart(report, 'Bedrock invocations by model', rows, (r) => String(r['modelId'] ?? '-'), (r) => Number(r['calls'] ?? 0), `calls per ${report.bucket}`),
+      timeChart(
+        report,
+        'Bedrock invocations by principal',
+        rows,
+        (r) => cellText(r['principal']) ?? '-',
+        (r) => Number(r['calls'] ?? 0),
+        `calls per ${report.bucket}`,
+      ),
+      timeChart(
+        report,
+        'Bedrock invocations by model',
+        rows,
+        (r) => cellText(r['modelId']) ?? '-',
+        (r) => Number(r['calls'] ?? 0),
+        `calls per ${report.bucket}`,
+      ),
       {
         kind: 'table',
-        columns: [{ title: 'principal' }, { title: 'modelId' }, { title: 'calls', numeric: true }, { title: 'errors', numeric: true }],
+        columns: [
+          { title: 'principal' },
+          { title: 'modelId' },
+          { title: 'calls', numeric: true },
+          { title: 'errors', numeric: true },
+        ],
         rows: pairs.map((p) => [p.principal, p.model, p.calls, p.errors]),
         rest: REST,
       },
@@ -297,11 +353,21 @@ function findingsSection(report: Report): Section {
       timeChart(
         report,
         `${alarm.rule}: value at each transition into ALARM`,
-        alarm.transitions.map((t) => ({ bucket: t.time, v: t.value ?? 0, s: 'value (max per bucket)' })),
-        (r) => String(r['s']),
+        alarm.transitions.map((t) => ({
+          bucket: t.time,
+          v: t.value ?? 0,
+          s: 'value (max per bucket)',
+        })),
+        (r) => cellText(r['s']) ?? '',
         (r) => Number(r['v']),
         `metric value, ${String(alarm.period)} s periods`,
-        { value: alarm.threshold, label: `threshold ${String(alarm.threshold)} (${alarm.comparisonOperator})` },
+        {
+          threshold: {
+            value: alarm.threshold,
+            label: `threshold ${String(alarm.threshold)} (${alarm.comparisonOperator})`,
+          },
+          combine: 'max',
+        },
       ),
       {
         kind: 'table',
@@ -315,7 +381,9 @@ function findingsSection(report: Report): Section {
     blocks.push({
       kind: 'table',
       title: `All findings (${count(items.length)})`,
-      columns: ['severity', 'kind', 'rule', 'title', 'time', 'principal', 'region'].map((title) => ({ title })).concat([{ title: 'events', numeric: true }] as Column[]),
+      columns: ['severity', 'kind', 'rule', 'title', 'time', 'principal', 'region']
+        .map((title) => ({ title }))
+        .concat([{ title: 'events', numeric: true }] as Column[]),
       rows: items.map(findingRow),
       limit: 100,
       rest: REST,
@@ -323,18 +391,29 @@ function findingsSection(report: Report): Section {
   }
   // Evidence: alarms, anomalies and medium-or-worse findings first, each with its first events.
   const withEvidence = [...items]
-    .filter((f) => f.kind !== 'event' || f.severity === 'medium' || f.severity === 'high' || f.severity === 'critical')
+    .filter(
+      (f) =>
+        f.kind !== 'event' ||
+        f.severity === 'medium' ||
+        f.severity === 'high' ||
+        f.severity === 'critical',
+    )
     .sort(compareFindings);
   if (withEvidence.length > 0) blocks.push({ kind: 'heading', text: 'Evidence' });
   for (const f of withEvidence.slice(0, EVIDENCE_FINDINGS)) {
     const details =
       f.kind === 'anomaly'
-        ? ` — ${String(f.details['dimension'] ?? '')} ${String(f.details['value'] ?? '')} (baseline ${String(f.details['baselineSince'] ?? '')} to ${String(f.details['baselineUntil'] ?? '')})`
+        ? ` — ${cellText(f.details['dimension']) ?? ''} ${cellText(f.details['value']) ?? ''} (baseline ${cellText(f.details['baselineSince']) ?? ''} to ${cellText(f.details['baselineUntil']) ?? ''})`
         : '';
     blocks.push({
       kind: 'table',
       title: `${f.severity} ${f.kind}: ${f.title} — ${f.principal ?? '-'} at ${f.time}${details}`,
-      columns: [{ title: 'eventID' }, { title: 'eventTime' }, { title: 'sourceObject' }, { title: 'recordIndex', numeric: true }],
+      columns: [
+        { title: 'eventID' },
+        { title: 'eventTime' },
+        { title: 'sourceObject' },
+        { title: 'recordIndex', numeric: true },
+      ],
       rows: f.events.map((e) => [e.eventID, e.eventTime, e.sourceObject, e.recordIndex]),
       limit: EVIDENCE_ROWS,
       total: f.eventCount,
@@ -342,7 +421,11 @@ function findingsSection(report: Report): Section {
     });
   }
   if (withEvidence.length > EVIDENCE_FINDINGS) {
-    blocks.push({ kind: 'text', text: `${count(withEvidence.length - EVIDENCE_FINDINGS)} more findings with evidence: ${REST}.`, tone: 'note' });
+    blocks.push({
+      kind: 'text',
+      text: `${count(withEvidence.length - EVIDENCE_FINDINGS)} more findings with evidence: ${REST}.`,
+      tone: 'note',
+    });
   }
   if (skipped.length > 0) {
     blocks.push({
@@ -358,13 +441,20 @@ function findingsSection(report: Report): Section {
 function investigationsSection(report: Report): Section {
   const blocks: Block[] = [];
   if (report.investigations.length === 0) {
-    blocks.push({ kind: 'text', text: 'No principal has a high or critical finding in the range.' });
+    blocks.push({
+      kind: 'text',
+      text: 'No principal has a high or critical finding in the range.',
+    });
   }
   report.investigations.forEach((r, k) => {
     const inv = r.investigation;
     const pages = inv.timelinePage?.pages ?? 1;
     blocks.push(
-      { kind: 'heading', text: `${String(k + 1)}. ${r.principal} (${count(r.findings)} high or critical findings)`, id: `inv-${String(k + 1)}` },
+      {
+        kind: 'heading',
+        text: `${String(k + 1)}. ${r.principal} (${count(r.findings)} high or critical findings)`,
+        id: `inv-${String(k + 1)}`,
+      },
       ...investigationBlocks(
         inv,
         { rest: 'ctlake investigate --format json lists the 1,000 most used', limit: 20 },
@@ -373,7 +463,15 @@ function investigationsSection(report: Report): Section {
           events: inv.timeline,
         },
       ),
-      ...(pages > 1 ? [{ kind: 'text' as const, tone: 'note' as const, text: `The whole timeline: ${r.command}` }] : []),
+      ...(pages > 1
+        ? [
+            {
+              kind: 'text' as const,
+              tone: 'note' as const,
+              text: `The whole timeline: ${r.command}`,
+            },
+          ]
+        : []),
     );
   });
   return { id: 'investigations', title: '5. Investigations', blocks };
@@ -419,7 +517,8 @@ function appendixSection(report: Report): Section {
 }
 
 export function reportDocument(report: Report): Document {
-  const range = report.scope === null ? 'an empty lake' : `${report.scope.since} to ${report.scope.until}`;
+  const range =
+    report.scope === null ? 'an empty lake' : `${report.scope.since} to ${report.scope.until}`;
   const subtitle = `${range} · ${count(report.provenance.events)} events · generated ${report.generatedAt} by ctlake ${report.provenance.ctlakeVersion}`;
   if (report.empty) {
     return {

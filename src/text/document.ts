@@ -78,7 +78,7 @@ h3{font-size:1.05em;margin:1.4em 0 .4em;word-break:break-all}
 nav ul{columns:2;list-style:none;padding-left:0}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:13px}
 th,td{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}
-th{background:#eee}td.n{text-align:right;white-space:nowrap}
+th{background:#eee}td.n{text-align:right;white-space:nowrap}td.w{white-space:nowrap}
 td{overflow-wrap:anywhere;max-width:40em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 1.2em;margin:.4em 0 1em}
 dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}
@@ -91,9 +91,14 @@ details{margin:.2em 0 1em}
 h2,h3{break-after:avoid}tr,figure{break-inside:avoid}details>table{display:table}
 a{color:inherit;text-decoration:none}}`;
 
+/** A short token (a time, an ID, a region) kept on one line; long text may wrap anywhere. */
+const WHOLE = /^\S{1,24}$/;
+
 function htmlCell(value: Cell, numeric: boolean): string {
   if (value === null) return '<td class="note">-</td>';
-  return `<td${numeric ? ' class="n"' : ''}>${htmlText(cellText(value))}</td>`;
+  const text = cellText(value);
+  const kind = numeric ? ' class="n"' : WHOLE.test(text) ? ' class="w"' : '';
+  return `<td${kind}>${htmlText(text)}</td>`;
 }
 
 function htmlTable(table: TableBlock): string {
@@ -186,14 +191,22 @@ function markdownBlock(block: Block): string[] {
     case 'heading':
       return [`### ${markdownText(block.text)}`, ''];
     case 'text':
-      return [block.tone === 'warning' ? `> ${markdownText(block.text)}` : markdownText(block.text), ''];
+      return [
+        block.tone === 'warning' ? `> ${markdownText(block.text)}` : markdownText(block.text),
+        '',
+      ];
     case 'facts':
-      return [...block.facts.map(([k, v]) => `- **${markdownText(k)}**: ${markdownText(cellText(v))}`), ''];
+      return [
+        ...block.facts.map(([k, v]) => `- **${markdownText(k)}**: ${markdownText(cellText(v))}`),
+        '',
+      ];
     case 'table':
       return block.rows.length === 0 ? [] : markdownTable(block);
     case 'code': {
       // A fence longer than any run of backticks in the text, so the text cannot close it.
-      const fence = '`'.repeat(Math.max(3, ...(block.text.match(/`+/g) ?? []).map((r) => r.length + 1)));
+      const fence = '`'.repeat(
+        Math.max(3, ...(block.text.match(/`+/g) ?? []).map((r) => r.length + 1)),
+      );
       return [fence, ...block.text.split('\n').map(terminalSafe), fence, ''];
     }
     case 'chart':
@@ -214,7 +227,11 @@ export function documentMarkdown(doc: Document): string {
     '',
     markdownText(doc.subtitle),
     '',
-    ...doc.sections.flatMap((s) => [`## ${markdownText(s.title)}`, '', ...blocksMarkdown(s.blocks)]),
+    ...doc.sections.flatMap((s) => [
+      `## ${markdownText(s.title)}`,
+      '',
+      ...blocksMarkdown(s.blocks),
+    ]),
   ].join('\n');
 }
 
@@ -224,7 +241,9 @@ function textTable(table: TableBlock): string[] {
   const { rows, more } = shownRows(table);
   const headers = table.columns.map((c) => c.title);
   const cells = rows.map((r) => r.map((v) => terminalSafe(cellText(v))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)),
+  );
   const line = (r: readonly string[]): string =>
     r
       .map((c, i) =>

@@ -171,7 +171,9 @@ export function timeChartSvg(chart: TimeChart): string {
     `<text x="${(width / 2).toFixed(1)}" y="${titleY}" text-anchor="middle" font-size="14" font-weight="bold">${svgText(chart.title)}</text>`,
   );
   if (chart.yLabel !== undefined) {
-    out.push(`<text x="${left}" y="${plotTop - 10}" font-size="12">${svgText(chart.yLabel)}</text>`);
+    out.push(
+      `<text x="${left}" y="${plotTop - 10}" font-size="12">${svgText(chart.yLabel)}</text>`,
+    );
   }
   ticks.forEach((t, i) => {
     const ty = y(t);
@@ -199,9 +201,7 @@ export function timeChartSvg(chart: TimeChart): string {
       `<line x1="${left}" x2="${width - right}" y1="${ty}" y2="${ty}" stroke="#b00" stroke-width="2" stroke-dasharray="6 4"/>`,
     );
   }
-  out.push(
-    `<line x1="${left}" x2="${width - right}" y1="${base}" y2="${base}" stroke="#333"/>`,
-  );
+  out.push(`<line x1="${left}" x2="${width - right}" y1="${base}" y2="${base}" stroke="#333"/>`);
   // Bucket labels: every k-th, so that no two touch.
   const every = Math.max(1, Math.ceil(((bucketWidest + 12) * n) / plotWidth));
   chart.buckets.forEach((b, i) => {
