@@ -26,6 +26,10 @@ import { entityCondition, entityParam, RESOURCES_SQL } from './entity-sql.js';
 import type { Investigation, Totals } from './investigation.js';
 
 const DAY_MS = 86_400_000;
+/** Entities that are principals: no "principals that used it" panel. */
+const PRINCIPAL_KINDS: readonly EntityKind[] = ['role', 'session', 'user'];
+/** Entities with a sessions panel. */
+const HAS_SESSIONS: readonly EntityKind[] = ['role', 'session'];
 /** Values a panel lists at most (the most used); `panels` says how many there are. */
 export const PANEL_LIMIT = 1000;
 
@@ -45,10 +49,10 @@ export interface InvestigateOptions {
   /** Run `detect` over the scope for the findings panel (default true). */
   readonly findings?: boolean;
   /**
-   * Findings already at hand that cover the scope (a report's), looked through instead of the
-   * saved ones or a new detection run.
+   * The entity's findings, already chosen by the caller (a report's, by principal): shown as
+   * they are instead of looking through the saved ones or running the detections.
    */
-  readonly knownFindings?: {
+  readonly entityFindings?: {
     readonly findings: readonly Finding[];
     readonly from: 'saved' | 'detected';
   };
@@ -108,6 +112,7 @@ const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTi
 function profileSql(entity: Entity): string {
   // [panel, its grouping columns]: one GROUPING SETS aggregation computes every panel in one
   // pass over the entity's events, scope and baseline counted side by side.
+  // A panel the entity's kind does not show is not computed: each costs a pass of hashing.
   const panels: [string, string[]][] = [
     ['error', ['err']],
     ['api', ['src', 'api']],
@@ -115,9 +120,11 @@ function profileSql(entity: Entity): string {
     ['ip', ['ip']],
     ['ua', ['ua']],
     ['key', ['akid']],
-    ['session', ['session']],
+    ...(HAS_SESSIONS.includes(entity.kind) ? [['session', ['session']] as [string, string[]]] : []),
     ['assumed', ['assumed']],
-    ['principal', ['principal']],
+    ...(PRINCIPAL_KINDS.includes(entity.kind)
+      ? []
+      : [['principal', ['principal']] as [string, string[]]]),
   ];
   const panelOf = `CASE ${panels.map(([name, cols]) => `WHEN GROUPING(${cols[0] ?? ''}) = 0 THEN '${name}'`).join(' ')} ELSE 'total' END`;
   const firstKey = `coalesce(${panels.map(([, cols]) => cols[0] ?? '').join(', ')})`;
@@ -202,11 +209,13 @@ async function findingsOf(
   w: Window,
   lakeDir: string | undefined,
   signal: AbortSignal | undefined,
-  known: InvestigateOptions['knownFindings'],
 ): Promise<{ findings: Finding[]; from: 'saved' | 'detected' }> {
-  const saved =
-    known?.findings ??
-    savedFindingsFor(lakeDir ?? DEFAULT_LAKE_DIR, w.since, w.until, DEFAULT_LEARNING_DAYS);
+  const saved = savedFindingsFor(
+    lakeDir ?? DEFAULT_LAKE_DIR,
+    w.since,
+    w.until,
+    DEFAULT_LEARNING_DAYS,
+  );
   const all =
     saved ??
     (
@@ -217,7 +226,7 @@ async function findingsOf(
         ...(signal === undefined ? {} : { signal }),
       })
     ).findings;
-  const from = known?.from ?? (saved === undefined ? 'detected' : 'saved');
+  const from = saved === undefined ? 'detected' : 'saved';
   const evidence = [...new Set(all.flatMap((f) => f.events.map((e) => e.eventID ?? '')))].filter(
     (id) => id !== '',
   );
@@ -338,9 +347,8 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
   const total = dim('total')[0];
   const found =
     (options.findings ?? true) && num(total?.['events']) > 0
-      ? await findingsOf(entity, w, lakeDir, options.signal, options.knownFindings)
+      ? (options.entityFindings ?? (await findingsOf(entity, w, lakeDir, options.signal)))
       : { findings: [], from: 'skipped' as const };
-  const principalKinds: readonly EntityKind[] = ['role', 'session', 'user'];
   return {
     entity,
     scope: span(w.since, w.until),
@@ -384,18 +392,17 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
       sourceIPAddress: cellText(r['ip']),
       events: num(r['events']),
     })),
-    sessions:
-      entity.kind === 'role' || entity.kind === 'session'
-        ? dim('session')
-            .filter(inScope)
-            .map((r) => ({
-              arn: text(r['k1']),
-              events: num(r['events']),
-              firstSeen: iso(r['first']) ?? '',
-              lastSeen: iso(r['last']) ?? '',
-            }))
-            .sort((a, b) => byEvents(a, b, (x) => x.arn))
-        : [],
+    sessions: HAS_SESSIONS.includes(entity.kind)
+      ? dim('session')
+          .filter(inScope)
+          .map((r) => ({
+            arn: text(r['k1']),
+            events: num(r['events']),
+            firstSeen: iso(r['first']) ?? '',
+            lastSeen: iso(r['last']) ?? '',
+          }))
+          .sort((a, b) => byEvents(a, b, (x) => x.arn))
+      : [],
     assumedRoles: dim('assumed')
       .filter(inScope)
       .map((r) => {
@@ -409,7 +416,7 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
       })
       .sort((a, b) => b.assumeCalls - a.assumeCalls || (a.roleArn < b.roleArn ? -1 : 1)),
     resources: result.resources.map((r) => ({ arn: text(r['arn']), events: num(r['events']) })),
-    principals: principalKinds.includes(entity.kind)
+    principals: PRINCIPAL_KINDS.includes(entity.kind)
       ? []
       : dim('principal')
           .filter(inScope)

@@ -59,10 +59,10 @@ function hostileRecords(): Rec[] {
       ...common,
       eventTime: '2026-03-06T10:00:00Z',
       eventSource: 's3.amazonaws.com',
-      eventName: 'GetObject',
+      eventName: 'DeleteObject',
       eventCategory: 'Data',
+      readOnly: false,
       requestParameters: { bucketName: TRAINING_BUCKET, key: HOSTILE_KEY },
-      additionalEventData: { bytesTransferredOut: 1234 },
       eventID: 'f0f0f0f0-0000-4000-8000-0000000000a1',
       eventType: 'AwsApiCall',
     },
@@ -176,8 +176,8 @@ describe('ctlake report --format json', () => {
           invocations.has(str(r['eventName']) ?? ''),
       ).length,
     );
-    const reads = report.genai.find((t) => t.query === 'report-s3-training-data-reads');
-    expect(reads?.rows.some((r) => r['firstKey'] === HOSTILE_KEY)).toBe(true);
+    const deletions = report.genai.find((t) => t.query === 'report-s3-training-data-deletions');
+    expect(deletions?.rows.some((r) => r['objectKey'] === HOSTILE_KEY)).toBe(true);
   });
 
   it('investigates every principal with a high or critical finding, the planted incident among them', () => {
