@@ -62,3 +62,16 @@ run([
   '--file',
   path.relative(repo, path.join(repo, 'demo', 'who-deleted-documents.sql')),
 ]);
+// The compliance reviewer's view of the same lake: one self-contained page.
+run([
+  'report',
+  '--lake',
+  'demo-lake',
+  '--out',
+  'demo-report.html',
+  '--title',
+  'ctlake demo audit report',
+]);
+process.stderr.write(
+  `\nopen ${path.join(repo, 'demo-report.html')} in a browser: the audit report of the demo lake\n`,
+);

@@ -13,7 +13,8 @@ export function renderReport(report: Report, format: ReportFormat): string {
     case 'md':
       return documentMarkdown(reportDocument(report)) + '\n';
     case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
+      // Data for tools (jq pretty-prints it): on the 10M lake indentation alone nearly doubles it.
+      return JSON.stringify(report) + '\n';
     default:
       return format satisfies never;
   }

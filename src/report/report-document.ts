@@ -8,12 +8,12 @@ import { cellText } from '../detect/lake-rows.js';
 import { investigationBlocks } from '../investigate/investigation-blocks.js';
 import type { JsonValue } from '../query/json-value.js';
 import type { Block, Cell, Column, Document, Section, TableBlock } from '../text/document.js';
-import { barChartSvg, type Series, timeChartSvg } from '../text/svg-chart.js';
+import { barChartSvg, type Series, SERIES_FILLS, timeChartSvg } from '../text/svg-chart.js';
 import type { Bucket, Report, ReportTable } from './report.js';
 
 const REST = 'the JSON report has them all';
-/** Series a chart draws before it folds the rest into "others". */
-const CHART_SERIES = 6;
+/** Series a chart draws before it folds the rest into "others" (the fills that stay apart in grey). */
+const CHART_SERIES = SERIES_FILLS.length;
 /** Findings whose evidence the report lists, the most severe first. */
 const EVIDENCE_FINDINGS = 60;
 const EVIDENCE_ROWS = 10;
