@@ -24,6 +24,7 @@ import { eventMs, type Rec, readRecords } from '../util/oracle.js';
 const root = tempDir('report');
 const archive = path.join(root, 'archive');
 const lake = path.join(root, 'lake');
+const keysFile = path.join(root, 'public-keys.json');
 const END = '2026-03-08T00:00:00Z';
 /** Screenshots kept for a person to look at (not committed). */
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -105,6 +106,7 @@ beforeAll(async () => {
     end: new Date(END),
     days: 7,
     gzipLevel: 1,
+    publicKeysFile: keysFile,
   });
   mkdirSync(path.join(archive, 'forged'));
   writeFileSync(
@@ -264,6 +266,24 @@ describe('ctlake report --format json', () => {
     const result = await ctlake(['report', '--lake', emptyLake, '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('The lake holds no events');
+  });
+
+  it('states the integrity ctlake verify recorded for the objects of the range', async () => {
+    // The forged file is in no digest: verify exits 1 and records it as not covered.
+    const verified = await ctlake(['verify', archive, '--public-keys', keysFile, '--lake', lake]);
+    expect(verified.code, verified.stderr).toBe(1);
+    const after = await reportJson();
+    expect(after.provenance.integrity).toMatchObject({
+      valid: manifest.logFiles + manifest.insightFiles,
+      invalid: 0,
+      notCovered: 1,
+      unverified: 0,
+      problems: [],
+    });
+    const md = await ctlake(['report', '--lake', lake, '--format', 'md', '--out', '-']);
+    expect(md.stdout).toContain(
+      `${(manifest.logFiles + manifest.insightFiles).toLocaleString('en-US')} of ${after.provenance.objects.toLocaleString('en-US')} source objects valid`,
+    );
   });
 
   it('refuses a bad time or a missing lake in one line', async () => {
