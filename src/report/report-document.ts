@@ -135,6 +135,7 @@ function timeChart(
     }),
     data: {
       kind: 'table',
+      title,
       columns: [{ title: report.bucket }, ...names.map((n) => ({ title: n, numeric: true }))],
       // Only the buckets with something in them: the table is for reading, the chart for shape.
       rows: labels
@@ -246,6 +247,7 @@ function summarySection(report: Report): Section {
       ),
       data: {
         kind: 'table',
+        title: 'Findings by severity',
         columns: [{ title: 'severity' }, { title: 'findings', numeric: true }],
         rows: severities.map(([k, v]): Cell[] => [k, v]),
       },

@@ -167,7 +167,8 @@ export function documentHtml(doc: Document): string {
 export function markdownText(text: string): string {
   return terminalSafe(text)
     .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
-    .replace(/^([#>+\-=]|\d+[.)])/, '\\$1')
+    .replace(/^([#>+\-=])/, '\\$1')
+    .replace(/^(\d+)([.)])/, '$1\\$2')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;');

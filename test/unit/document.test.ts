@@ -65,7 +65,8 @@ describe('document rendering', () => {
     );
     // A leading block marker cannot start a heading, a quote or a list.
     expect(markdownText('# not a heading')).toBe('\\# not a heading');
-    expect(markdownText('1. not a list')).toBe('\\1. not a list');
+    expect(markdownText('1. not a list')).toBe('1\\. not a list');
+    expect(markdownText('0.1.0')).toBe('0\\.1.0');
     // eslint-disable-next-line no-control-regex -- nor the terminal
     expect(blocksText(doc.sections[0]?.blocks ?? [])).not.toMatch(/[\u001b\u202e]/);
   });
