@@ -17,7 +17,9 @@ const EVENTS = 50_000;
 const STALE_MS = 6 * 3600_000;
 
 function run(args: string[]): void {
-  process.stderr.write(`\n$ ctlake ${args.join(' ')}\n`);
+  // Printed as a person would type it, to copy.
+  const shown = args.map((a) => (/[\s'"]/.test(a) ? `'${a.replaceAll("'", `'\\''`)}'` : a));
+  process.stderr.write(`\n$ ctlake ${shown.join(' ')}\n`);
   const result = spawnSync(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
     stdio: 'inherit',
     cwd: repo,
