@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateArchive } from '../fixtures/generator/archive.js';
+import { shellWord } from '../src/text/shell-word.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -18,8 +19,7 @@ const STALE_MS = 6 * 3600_000;
 
 function run(args: string[]): void {
   // Printed as a person would type it, to copy.
-  const shown = args.map((a) => (/[\s'"]/.test(a) ? `'${a.replaceAll("'", `'\\''`)}'` : a));
-  process.stderr.write(`\n$ ctlake ${shown.join(' ')}\n`);
+  process.stderr.write(`\n$ ctlake ${args.map(shellWord).join(' ')}\n`);
   const result = spawnSync(process.execPath, [path.join(repo, 'bin', 'ctlake.js'), ...args], {
     stdio: 'inherit',
     cwd: repo,

@@ -15,6 +15,7 @@ import {
   timestampText,
 } from '../detect/lake-rows.js';
 import { inLake } from '../detect/lake-session.js';
+import { isoSecondsFromTimestamp } from '../duckdb/timestamp-text.js';
 import { lakeLayout } from '../lake/layout.js';
 import { readPartSet } from '../lake/part-set.js';
 import { savedFindingsFor } from '../detect/saved-findings.js';
@@ -62,7 +63,7 @@ export interface InvestigateOptions {
 function iso(value: unknown): string | null {
   const text = cellText(value);
   if (text === null) return null;
-  return `${text.replace(' ', 'T').replace(/(\.\d+)?Z?$/, '')}Z`;
+  return isoSecondsFromTimestamp(text);
 }
 
 const num = (value: unknown): number => Number(value ?? 0);

@@ -7,8 +7,9 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { isLockError } from '../duckdb/errors.js';
+import { isoSecondsFromTimestamp } from '../duckdb/timestamp-text.js';
 import { CtlakeError, firstLine } from '../errors.js';
-import type { RecordedPart } from './catalog.js';
+import { RECORDED_PARTS_SQL, type RecordedPart, recordedPart } from './catalog.js';
 import type { LakeLayout } from './layout.js';
 
 export interface UnreadableObject {
@@ -30,10 +31,7 @@ export type CatalogRead =
   | { readonly ok: true; readonly facts: CatalogFacts }
   | { readonly ok: false; readonly reason: string };
 
-const iso = (value: unknown): string =>
-  `${String(value)
-    .replace(' ', 'T')
-    .replace(/(\.\d+)?Z?$/, '')}Z`;
+const iso = (value: unknown): string => isoSecondsFromTimestamp(String(value));
 
 export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead> {
   if (!existsSync(layout.catalogPath)) {
@@ -55,9 +53,7 @@ export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead>
   try {
     const rows = async (sql: string): Promise<Record<string, unknown>[]> =>
       (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    const parts = await rows(
-      `SELECT part, rows, bytes, sha256 FROM parts WHERE state = 'live' ORDER BY part`,
-    );
+    const parts = await rows(RECORDED_PARTS_SQL);
     // An object that failed and was read later (a retry, a fixed file) is not unreadable.
     const unreadable = await rows(
       `SELECT uri, arg_max(reason, failed_at) AS reason, CAST(max(failed_at) AS VARCHAR) AS failed_at
@@ -69,12 +65,7 @@ export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead>
     return {
       ok: true,
       facts: {
-        parts: parts.map((r) => ({
-          part: String(r['part']),
-          rows: Number(r['rows']),
-          bytes: Number(r['bytes']),
-          sha256: typeof r['sha256'] === 'string' ? r['sha256'] : undefined,
-        })),
+        parts: parts.map(recordedPart),
         unreadable: unreadable.map((r) => ({
           uri: String(r['uri']),
           reason: String(r['reason']),

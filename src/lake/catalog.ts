@@ -118,6 +118,18 @@ async function holdsParts(eventsDir: string): Promise<boolean> {
   return entries.some((name) => name.endsWith('.parquet'));
 }
 
+/** The live parts as recorded, for `recordedPart` (also read by catalog-facts.ts, read-only). */
+export const RECORDED_PARTS_SQL = `SELECT part, rows, bytes, sha256 FROM parts WHERE state = 'live' ORDER BY part`;
+
+export function recordedPart(r: Readonly<Record<string, unknown>>): RecordedPart {
+  return {
+    part: String(r['part']),
+    rows: Number(r['rows']),
+    bytes: Number(r['bytes']),
+    sha256: typeof r['sha256'] === 'string' ? r['sha256'] : undefined,
+  };
+}
+
 export class Catalog {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
@@ -297,15 +309,7 @@ export class Catalog {
 
   /** Live parts with what was recorded when each was committed (sha256 null in older lakes). */
   async recordedParts(): Promise<RecordedPart[]> {
-    const rows = await this.#rows(
-      `SELECT part, rows, bytes, sha256 FROM parts WHERE state = 'live' ORDER BY part`,
-    );
-    return rows.map((r) => ({
-      part: String(r['part']),
-      rows: Number(r['rows']),
-      bytes: Number(r['bytes']),
-      sha256: typeof r['sha256'] === 'string' ? r['sha256'] : undefined,
-    }));
+    return (await this.#rows(RECORDED_PARTS_SQL)).map(recordedPart);
   }
 
   /** Records what verify found for each object, by URI (a later verify replaces it). */

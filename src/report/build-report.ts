@@ -22,6 +22,7 @@ import type { JsonValue } from '../query/json-value.js';
 import { querySession, type SessionTableRunner } from '../query/run-query.js';
 import { packagePath, packageVersion } from '../util/package-files.js';
 import { parseTimeScope } from '../util/time-scope.js';
+import { shellWord } from '../text/shell-word.js';
 import {
   type AlarmTimeline,
   type Bucket,
@@ -189,10 +190,6 @@ function principalsToInvestigate(findings: readonly Finding[]): [string, Finding
   return [...byPrincipal].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
 }
 
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
  * One principal's investigation page. Detective's default scope: the 24 hours up to its last
  * high finding, against the baseline before them, so "new" means new around the incident.
@@ -228,7 +225,7 @@ async function investigationPage(
   });
   const command = ['ctlake', 'investigate', principal, '--lake', context.lakeDir]
     .concat(['--since', since, '--until', until, '--format', 'json'])
-    .map(shellQuote)
+    .map(shellWord)
     .join(' ');
   return { principal, findings: serious.length, investigation, command };
 }
@@ -327,8 +324,6 @@ export async function report(options: ReportOptions = {}): Promise<Report> {
   ) as Record<Severity, number>;
 
   step('investigations');
-  // One at a time: each query of an investigation already uses every core (two at once were
-  // measured no faster on the 10M lake, and hold two sessions' memory).
   // One at a time: each query of an investigation already uses every core (two at once were
   // measured no faster on the 10M lake, and hold two sessions' memory).
   const investigations: ReportInvestigation[] = [];

@@ -8,6 +8,7 @@ import { cellText } from '../detect/lake-rows.js';
 import { investigationBlocks } from '../investigate/investigation-blocks.js';
 import type { JsonValue } from '../query/json-value.js';
 import type { Block, Cell, Column, Document, Section, TableBlock } from '../text/document.js';
+import { shellWord } from '../text/shell-word.js';
 import { barChartSvg, type Series, SERIES_FILLS, timeChartSvg } from '../text/svg-chart.js';
 import type { Bucket, Report, ReportTable } from './report.js';
 
@@ -494,8 +495,8 @@ function appendixSection(report: Report): Section {
       {
         kind: 'code',
         text: [
-          `ctlake query --lake ${report.provenance.lake} --file ${q.file}`,
-          ...params.map(([k, v]) => `--param '${k}=${v.replaceAll("'", `'\\''`)}'`),
+          `ctlake query --lake ${shellWord(report.provenance.lake)} --file ${q.file}`,
+          ...params.map(([k, v]) => `--param ${shellWord(`${k}=${v}`)}`),
         ].join(' \\\n  '),
       },
     );
@@ -505,7 +506,7 @@ function appendixSection(report: Report): Section {
       { kind: 'heading', text: 'Detections' },
       {
         kind: 'code',
-        text: `ctlake detect --lake ${report.provenance.lake} --since ${report.scope.since} --until ${report.scope.until} --format json`,
+        text: `ctlake detect --lake ${shellWord(report.provenance.lake)} --since ${report.scope.since} --until ${report.scope.until} --format json`,
       },
     );
   }

@@ -5,27 +5,13 @@
  * and apart; a test renders the charts in headless Chromium and checks exactly that. Labels may
  * come from logs: they are escaped, and long ones shortened (the full text in a tooltip).
  */
+import { htmlText } from './html.js';
 
 export interface Bar {
   readonly label: string;
   readonly value: number;
   /** Drawn grey: a baseline rather than ctlake. */
   readonly muted?: boolean;
-}
-
-export function svgText(text: string): string {
-  return (
-    text
-      .replaceAll('&', '&amp;')
-      .replaceAll('<', '&lt;')
-      .replaceAll('>', '&gt;')
-      .replaceAll('"', '&quot;')
-      // Control characters are not allowed in XML at all: shown as escapes.
-      // eslint-disable-next-line no-control-regex -- control characters are what is replaced
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => {
-        return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-      })
-  );
 }
 
 /**
@@ -55,7 +41,7 @@ function label(text: string, max: number): { shown: string; tooltip: string } {
     chars.length <= max
       ? text
       : `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
-  return { shown, tooltip: shown === text ? '' : `<title>${svgText(text)}</title>` };
+  return { shown, tooltip: shown === text ? '' : `<title>${htmlText(text)}</title>` };
 }
 
 const LABEL_CHARS = 48;
@@ -84,14 +70,14 @@ export function barChartSvg(
     const w = Math.max(1, (b.value / max) * plot);
     const l = labels[i] ?? { shown: '', tooltip: '' };
     return [
-      `<text x="${labelWidth - 8}" y="${y + barHeight * 0.68}" text-anchor="end">${svgText(l.shown)}${l.tooltip}</text>`,
+      `<text x="${labelWidth - 8}" y="${y + barHeight * 0.68}" text-anchor="end">${htmlText(l.shown)}${l.tooltip}</text>`,
       `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${b.muted ? '#9aa5b1' : '#2f6fde'}"/>`,
-      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + barHeight * 0.68}">${svgText(valueText(b.value))}</text>`,
+      `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + barHeight * 0.68}">${htmlText(valueText(b.value))}</text>`,
     ].join('');
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13" role="img">
 <rect width="100%" height="100%" fill="white"/>
-<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${svgText(title)}</text>
+<text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${htmlText(title)}</text>
 ${rows.join('\n')}
 </svg>
 `;
@@ -160,11 +146,11 @@ export function timeChartSvg(chart: TimeChart): string {
   const y = (v: number): number => base - (v / top) * plotHeight;
   const out: string[] = [];
   out.push(
-    `<text x="${(width / 2).toFixed(1)}" y="${titleY}" text-anchor="middle" font-size="14" font-weight="bold">${svgText(chart.title)}</text>`,
+    `<text x="${(width / 2).toFixed(1)}" y="${titleY}" text-anchor="middle" font-size="14" font-weight="bold">${htmlText(chart.title)}</text>`,
   );
   if (chart.yLabel !== undefined) {
     out.push(
-      `<text x="${left}" y="${plotTop - 10}" font-size="12">${svgText(chart.yLabel)}</text>`,
+      `<text x="${left}" y="${plotTop - 10}" font-size="12">${htmlText(chart.yLabel)}</text>`,
     );
   }
   ticks.forEach((t, i) => {
@@ -183,7 +169,7 @@ export function timeChartSvg(chart: TimeChart): string {
       const y0 = y(below);
       const y1 = y(below + v);
       out.push(
-        `<rect x="${(left + i * column + (column - barWidth) / 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, y0 - y1).toFixed(1)}" fill="${fill}" stroke="white" stroke-width="${column > 4 ? 0.6 : 0}"><title>${svgText(`${chart.buckets[i] ?? ''} ${s.name}: ${numberText(v)}`)}</title></rect>`,
+        `<rect x="${(left + i * column + (column - barWidth) / 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, y0 - y1).toFixed(1)}" fill="${fill}" stroke="white" stroke-width="${column > 4 ? 0.6 : 0}"><title>${htmlText(`${chart.buckets[i] ?? ''} ${s.name}: ${numberText(v)}`)}</title></rect>`,
       );
     }
   });
@@ -200,7 +186,7 @@ export function timeChartSvg(chart: TimeChart): string {
     if (i % every !== 0) return;
     const cx = left + (i + 0.5) * column;
     out.push(
-      `<text x="${cx.toFixed(1)}" y="${base + 16}" text-anchor="middle" font-size="12">${svgText(b)}</text>`,
+      `<text x="${cx.toFixed(1)}" y="${base + 16}" text-anchor="middle" font-size="12">${htmlText(b)}</text>`,
     );
   });
   // The legend, wrapped to the width.
@@ -226,7 +212,7 @@ export function timeChartSvg(chart: TimeChart): string {
       item.dashed
         ? `<line x1="${lx}" x2="${lx + 12}" y1="${ly - 4}" y2="${ly - 4}" stroke="#b00" stroke-width="2" stroke-dasharray="4 2"/>`
         : `<rect x="${lx}" y="${ly - 10}" width="12" height="12" ${item.swatch} stroke="#333" stroke-width="0.5"/>`,
-      `<text x="${lx + 18}" y="${ly}" font-size="12">${svgText(item.text.shown)}${item.text.tooltip}</text>`,
+      `<text x="${lx + 18}" y="${ly}" font-size="12">${htmlText(item.text.shown)}${item.text.tooltip}</text>`,
     );
     lx += itemWidth;
   }
