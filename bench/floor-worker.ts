@@ -40,11 +40,13 @@ async function components(task: FloorTask): Promise<FloorResult> {
   let t = performance.now();
   const scratch = new ScratchFile(scratchPath);
   let events = 0;
+  let placeholders = false;
   task.files.forEach((file, i) => {
     const doc = gunzipSync(readFileSync(file));
     const ranges = scanRecords(doc);
     scratch.append(i, doc, ranges);
     events += ranges.starts.length;
+    placeholders ||= ranges.placeholders;
   });
   scratch.close();
   const prepare = performance.now() - t;
@@ -61,7 +63,9 @@ async function components(task: FloorTask): Promise<FloorResult> {
     });
     appender.closeSync();
     t = performance.now();
-    await connection.run(`CREATE TEMP TABLE rows AS ${eventRowsSelect(scratchPath)}`);
+    await connection.run(
+      `CREATE TEMP TABLE rows AS ${eventRowsSelect({ path: scratchPath, placeholders })}`,
+    );
     const transform = performance.now() - t;
     const out = path.join(task.scratchDir, 'out');
     t = performance.now();

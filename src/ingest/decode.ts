@@ -15,12 +15,17 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** `YYYY-MM-DDT`: a CloudWatch Logs export line starts with its event's time. */
+const EXPORT_LINE_START = /^\d{4}-\d{2}-\d{2}T/;
+
+/** Whether the text starts like a JSON object or array, or a CloudWatch Logs export line. */
 function looksLikeJson(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length && i < 64; i++) {
     const c = bytes[i];
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
     if (c === 0xef && i === 0) return bytes[1] === 0xbb && bytes[2] === 0xbf;
-    return c === 0x7b || c === 0x5b;
+    if (c === 0x7b || c === 0x5b) return true;
+    return EXPORT_LINE_START.test(Buffer.from(bytes.subarray(i, i + 11)).toString('latin1'));
   }
   return false;
 }
@@ -48,7 +53,8 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 /** An object's document text: whole, or (large gzip objects) as pieces to read in order. */
 export type DecodedObject = { readonly whole: Buffer } | { readonly pieces: AsyncIterable<Buffer> };
 
-const NOT_GZIP_OR_JSON = 'neither gzip nor JSON (the first bytes are not a gzip header or "{")';
+const NOT_GZIP_OR_JSON =
+  'neither gzip nor JSON (the first bytes are not a gzip header, "{", "[" or a CloudWatch Logs export line\'s time)';
 
 /**
  * Decompresses (when gzip) an object's bytes into its document text. Errors found up front throw

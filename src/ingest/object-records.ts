@@ -12,6 +12,7 @@ import type { ObjectBody } from '../source/fetch-object.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, decodeObject } from './decode.js';
 import { MAX_RECORD_BYTES } from './part-sql.js';
 import {
+  decodeEmbeddedRecord,
   LogShapeError,
   type RecordRanges,
   RecordScanner,
@@ -20,8 +21,14 @@ import {
   refuseLineBreaksInRecords,
 } from './record-scanner.js';
 
+/** Records handed to a sink: their ranges in the text, all of them events' own text. */
+export interface SinkRecords extends RecordRanges {
+  /** The records may hold line-break placeholders (record-scanner.ts), to restore in their text. */
+  readonly placeholders: boolean;
+}
+
 /** Receives records: `ranges` index `text`; the first of them is record `firstRecord` of the object. */
-export type RecordSink = (text: Buffer, ranges: RecordRanges, firstRecord: number) => void;
+export type RecordSink = (text: Buffer, records: SinkRecords, firstRecord: number) => void;
 
 export interface ObjectRecords {
   readonly records: number;
@@ -76,9 +83,76 @@ function tooLargeForWindow(scanner: RecordScanner, limits: ReadLimits): LogShape
   const record = scanner.pendingRecord;
   return new LogShapeError(
     record === undefined
-      ? `a JSON value outside the "Records" array is larger than ${windowMiB} MiB`
+      ? `a JSON value outside an array of records is larger than ${windowMiB} MiB`
       : `record ${record} is larger than ${windowMiB} MiB, more than the ${limits.maxRecordBytes / MIB} MiB a CloudTrail event can be`,
   );
+}
+
+/**
+ * Hands the records of one scan to the sink, in order: runs of records read in place as they
+ * are, runs of embedded ones (string literals) decoded into a text of their own first.
+ */
+function deliver(
+  text: Buffer,
+  found: RecordRanges & { readonly placeholders: boolean },
+  firstRecord: number,
+  sink: RecordSink,
+  maxRecordBytes: number,
+): void {
+  const { starts, ends, embedded } = found;
+  if (embedded === undefined) {
+    sink(text, { starts, ends, placeholders: found.placeholders }, firstRecord);
+    return;
+  }
+  for (let from = 0; from < starts.length;) {
+    const isEmbedded = embedded[from] === true;
+    let to = from + 1;
+    while (to < starts.length && (embedded[to] === true) === isEmbedded) to++;
+    if (!isEmbedded) {
+      sink(
+        text,
+        {
+          starts: starts.slice(from, to),
+          ends: ends.slice(from, to),
+          placeholders: found.placeholders,
+        },
+        firstRecord + from,
+      );
+    } else {
+      const decoded = decodeRun(
+        text,
+        starts.slice(from, to),
+        ends.slice(from, to),
+        firstRecord + from,
+      );
+      refuseOversizedRecords(decoded, firstRecord + from, maxRecordBytes);
+      sink(decoded.text, decoded, firstRecord + from);
+    }
+    from = to;
+  }
+}
+
+/** Decodes embedded records' string literals into one text, with their ranges in it. */
+function decodeRun(
+  text: Buffer,
+  literalStarts: readonly number[],
+  literalEnds: readonly number[],
+  firstRecord: number,
+): SinkRecords & { text: Buffer } {
+  const pieces: Buffer[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let placeholders = false;
+  let offset = 0;
+  literalStarts.forEach((start, i) => {
+    const event = decodeEmbeddedRecord(text.subarray(start, literalEnds[i]), firstRecord + i);
+    pieces.push(event.text);
+    starts.push(offset + event.start);
+    ends.push(offset + event.end);
+    offset += event.text.length;
+    placeholders ||= event.placeholders;
+  });
+  return { text: Buffer.concat(pieces, offset), starts, ends, placeholders };
 }
 
 /** One window per worker thread, reused from object to object (no fresh pages to fault in). */
@@ -108,7 +182,7 @@ export async function readObjectRecords(
       refuseOversizedRecords(found, firstRecord, limits.maxRecordBytes);
       refuseLineBreaksInRecords(text, found, firstRecord);
       refuseInvalidUtf8InRecords(text, found, firstRecord);
-      sink(text, found, firstRecord);
+      deliver(text, found, firstRecord, sink, limits.maxRecordBytes);
     }
     return found.consumed;
   };

@@ -49,10 +49,30 @@ export function workerSetupStatements(memoryLimit: string, tempDir: string): str
   ];
 }
 
+/** A scratch file to read, and whether its records may hold line-break placeholders. */
+export interface ScratchText {
+  readonly path: string;
+  /** Some record's line breaks were replaced by placeholders (record-scanner.ts): restore them. */
+  readonly placeholders: boolean;
+}
+
 /** A scratch line: a record of up to MAX_RECORD_BYTES after its prefix. */
 const MAX_LINE_BYTES = MAX_RECORD_BYTES + MAX_PREFIX_BYTES;
 
-function readScratch(file: string): string {
+/**
+ * The scratch file's lines as rows. When records hold placeholders, the line breaks are put back
+ * (chr(2) → LF, chr(3) → CR): the record text is then its bytes exactly as read, and DuckDB's
+ * JSON reader takes the line breaks as the whitespace they are.
+ */
+function readScratch(scratch: ScratchText): string {
+  const lines = readScratchLines(scratch.path);
+  if (!scratch.placeholders) return lines;
+  return `(SELECT object_index, checksum, record_index,
+      replace(replace(json, chr(2), chr(10)), chr(3), chr(13)) AS json
+    FROM ${lines})`;
+}
+
+function readScratchLines(file: string): string {
   return `read_csv(${readerPath(file)},
       columns = {'object_index': 'INTEGER', 'checksum': 'VARCHAR', 'record_index': 'INTEGER', 'json': 'VARCHAR'},
       delim = ${quotedString(FIELD_SEPARATOR)}, quote = '', escape = '', header = false, auto_detect = false,
@@ -64,17 +84,17 @@ function readScratch(file: string): string {
  * are left out. The URI comes from a list read once and indexed by position: a join with the
  * objects table carries every record's text through a hash join, about a fifth of the COPY's time.
  */
-function scratchRows(file: string, onlyObject?: number): string {
+function scratchRows(scratch: ScratchText, onlyObject?: number): string {
   const only = onlyObject === undefined ? '' : ` WHERE s.object_index = ${Math.trunc(onlyObject)}`;
   return `SELECT * FROM (
     SELECT (SELECT list(uri ORDER BY idx) FROM ${BATCH_OBJECTS_TABLE})[s.object_index + 1] AS uri,
       s.record_index, s.checksum, s.json
-    FROM ${readScratch(file)} s${only})
+    FROM ${readScratch(scratch)} s${only})
   WHERE uri IS NOT NULL`;
 }
 
 /** SELECT producing the event rows (plus the partition column) of the scratch file. */
-export function eventRowsSelect(file: string, onlyObject?: number): string {
+export function eventRowsSelect(scratch: ScratchText, onlyObject?: number): string {
   const { inner, outer } = recordProjection('r', 'json');
   return `SELECT ${outer.join(', ')}, "eventJson", "eventJsonChecksum", "sourceObject", "recordIndex",
   strftime("eventTime", '%Y-%m-%d') AS ${quotedIdentifier(PARTITION_COLUMN)}
@@ -87,7 +107,7 @@ FROM (
   record_index AS "recordIndex"
   FROM (
     SELECT *, json_transform(json, ${quotedString(recordTransformSpec())}) AS r
-    FROM (${scratchRows(file, onlyObject)})
+    FROM (${scratchRows(scratch, onlyObject)})
   )
 )`;
 }
@@ -116,21 +136,25 @@ const OTHER_DAY_ERROR = 'ctlake: the batch has events of another day';
  * partition column is left out, as a partitioned COPY leaves it out: the directory carries it).
  * Every row's day is checked: the statement fails on the first row of another day.
  */
-export function copyOneDayToPartStatement(file: string, outFile: string, day: string): string {
+export function copyOneDayToPartStatement(
+  scratch: ScratchText,
+  outFile: string,
+  day: string,
+): string {
   const column = quotedIdentifier(PARTITION_COLUMN);
-  return `COPY (SELECT * EXCLUDE (${column}) FROM (${eventRowsSelect(file)})
+  return `COPY (SELECT * EXCLUDE (${column}) FROM (${eventRowsSelect(scratch)})
   WHERE CASE WHEN ${column} = ${quotedString(day)} THEN true ELSE error(${quotedString(OTHER_DAY_ERROR)}) END)
 TO ${quotedString(outFile)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)})`;
 }
 
 /** The days (partition values) the scratch file's events fall on; NULL for events without a time. */
-export function distinctDaysStatement(file: string): string {
-  return `SELECT DISTINCT ${quotedIdentifier(PARTITION_COLUMN)} AS day FROM (${eventRowsSelect(file)}) ORDER BY day`;
+export function distinctDaysStatement(scratch: ScratchText): string {
+  return `SELECT DISTINCT ${quotedIdentifier(PARTITION_COLUMN)} AS day FROM (${eventRowsSelect(scratch)}) ORDER BY day`;
 }
 
 /** COPY of the scratch file's events on the given days only (`null` = events without a time). */
 export function copyDaysToPartsStatement(
-  file: string,
+  scratch: ScratchText,
   outDir: string,
   partPrefix: string,
   days: readonly (string | null)[],
@@ -142,7 +166,7 @@ export function copyDaysToPartsStatement(
     ...(days.includes(null) ? [`${column} IS NULL`] : []),
   ];
   return copyRelationToParts(
-    `(SELECT * FROM (${eventRowsSelect(file)}) WHERE ${conditions.join(' OR ')})`,
+    `(SELECT * FROM (${eventRowsSelect(scratch)}) WHERE ${conditions.join(' OR ')})`,
     outDir,
     partPrefix,
     DEFAULT_PARQUET_OPTIONS,
@@ -151,35 +175,35 @@ export function copyDaysToPartsStatement(
 }
 
 export function copyToPartsStatement(
-  file: string,
+  scratch: ScratchText,
   outDir: string,
   partPrefix: string,
   options: ParquetOptions = DEFAULT_PARQUET_OPTIONS,
 ): string {
-  return copyRelationToParts(`(${eventRowsSelect(file)})`, outDir, partPrefix, options);
+  return copyRelationToParts(`(${eventRowsSelect(scratch)})`, outDir, partPrefix, options);
 }
 
 /** The first record of each object whose JSON does not parse. */
-export function invalidRecordsStatement(file: string): string {
+export function invalidRecordsStatement(scratch: ScratchText): string {
   return `SELECT object_index, min(record_index) AS record_index
-FROM ${readScratch(file)}
+FROM ${readScratch(scratch)}
 WHERE NOT json_valid(json)
 GROUP BY object_index`;
 }
 
 /** Parses one record strictly, to get DuckDB's reason for rejecting it. */
 export function parseRecordStatement(
-  file: string,
+  scratch: ScratchText,
   objectIndex: number,
   recordIndex: number,
 ): string {
-  return `SELECT json(json) FROM ${readScratch(file)}
+  return `SELECT json(json) FROM ${readScratch(scratch)}
 WHERE object_index = ${Math.trunc(objectIndex)} AND record_index = ${Math.trunc(recordIndex)}`;
 }
 
 /** Counts one object's rows through the full projection: isolates an object DuckDB rejects. */
-export function validateObjectStatement(file: string, objectIndex: number): string {
-  return `SELECT count(*) AS n FROM (${eventRowsSelect(file, objectIndex)})`;
+export function validateObjectStatement(scratch: ScratchText, objectIndex: number): string {
+  return `SELECT count(*) AS n FROM (${eventRowsSelect(scratch, objectIndex)})`;
 }
 
 /** Rows per staged Parquet file, from the footers only; `files` is a `readerPaths` list. */

@@ -1,8 +1,22 @@
 /**
- * Finds the byte range of every record in a CloudTrail log document (`{"Records":[{...},...]}`)
- * without building JavaScript objects. Parsing each record is left to DuckDB, in C++; this pass
- * only checks the document's outer shape, so that a wrong-shaped file gets a reason a person can
- * act on, and counts the records of each object before anything is written.
+ * Finds the byte range of every record in a document of CloudTrail events without building
+ * JavaScript objects. Parsing each record is left to DuckDB, in C++; this pass only checks the
+ * document's outer shape, so that a wrong-shaped file gets a reason a person can act on, and
+ * counts the records of each object before anything is written.
+ *
+ * The forms events travel in (each recognised from the content, not the name):
+ * - CloudTrail's own log, `{"Records":[{…},…]}`, compact or pretty-printed (the fast path: each
+ *   element is a record, nothing inside it is looked at);
+ * - JSON values one after another: NDJSON / JSON Lines, a bare array of events, a single event,
+ *   concatenated documents (lookup-events pages, Firehose's concatenated payloads);
+ * - containers of entries: `aws cloudtrail lookup-events` (`{"Events":[{"CloudTrailEvent":"…"}]}`),
+ *   `aws logs filter-log-events`/`get-log-events` (`{"events":[{"message":"…"}]}`), CloudWatch
+ *   Logs subscription payloads (`{"logEvents":[{"message":"…"}]}`);
+ * - EventBridge events whose detail-type ends in "via CloudTrail" (the record is `detail`);
+ * - CloudWatch Logs' S3 export lines, `<ISO time> <event JSON>`.
+ * An entry's record is the entry itself when it has an event's keys, its `detail` for an
+ * EventBridge event, or the JSON string in `CloudTrailEvent` or `message` ("embedded": the
+ * reader decodes it, and the record's text is the string's value).
  *
  * The scan can be fed a document in pieces (`RecordScanner`): a log of hundreds of MB is read
  * through a small window instead of being held whole. Each call reports the records that lie
@@ -10,8 +24,10 @@
  * with more text after it, on the next call.
  *
  * Strings are skipped with `indexOf` (memchr), so the pass costs far less than JSON.parse. Line
- * breaks between tokens are blanked in place (a record must fit on one line of the NDJSON the
- * worker hands to DuckDB); that changes whitespace only, so each record stays JSON-equal.
+ * breaks between tokens are replaced in place by the placeholder bytes 0x02 (LF) and 0x03 (CR),
+ * which JSON text cannot hold raw: a record must fit on one line of the scratch file the worker
+ * hands to DuckDB, and the placeholders are turned back into the very same bytes there
+ * (`restoreLineBreaks`), so a record's text and checksum are its bytes exactly as read.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -19,6 +35,11 @@ export interface RecordRanges {
   /** starts[i]..ends[i] (exclusive) is record i. */
   readonly starts: number[];
   readonly ends: number[];
+  /**
+   * The records whose range is a JSON string literal holding the event's text (lookup-events,
+   * CloudWatch Logs), by position in `starts`; absent when there are none.
+   */
+  readonly embedded?: readonly boolean[];
 }
 
 /** The document is not a readable CloudTrail log; `message` is the reason, for one line. */
@@ -38,10 +59,21 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 const TAB = 0x09;
-const RECORDS_KEY = Buffer.from('Records');
+/** What a line feed between tokens becomes in a record's scratch line (JSON cannot hold it raw). */
+export const LINE_FEED_PLACEHOLDER = 0x02;
+/** What a carriage return between tokens becomes. */
+export const CARRIAGE_RETURN_PLACEHOLDER = 0x03;
 
 function isSpace(c: number | undefined): boolean {
-  return c === SPACE || c === NEWLINE || c === RETURN || c === TAB;
+  return (
+    c === SPACE ||
+    c === NEWLINE ||
+    c === RETURN ||
+    c === TAB ||
+    // A text scanned again (a window's unconsumed rest) holds the placeholders of the first pass.
+    c === LINE_FEED_PLACEHOLDER ||
+    c === CARRIAGE_RETURN_PLACEHOLDER
+  );
 }
 
 /** Thrown inside a step when the text given ends before the step does and more may follow. */
@@ -51,6 +83,8 @@ const NEED_MORE = new NeedMore('the text given ends inside a token');
 
 class Cursor {
   pos = 0;
+  /** Line breaks replaced by placeholders so far. */
+  placeholders = 0;
   constructor(
     readonly buf: Buffer,
     /** Offset of `buf[0]` in the whole document, for the byte numbers of messages. */
@@ -64,10 +98,20 @@ class Cursor {
     return this.base + at;
   }
 
+  /** Skips whitespace, replacing line breaks by their placeholders (they may lie in a record). */
   skipSpace(): number | undefined {
     const buf = this.buf;
-    while (isSpace(buf[this.pos])) this.pos++;
-    return buf[this.pos];
+    for (;;) {
+      const c = buf[this.pos];
+      if (c === NEWLINE || c === RETURN) this.#placeLineBreak(this.pos);
+      else if (!isSpace(c)) return c;
+      this.pos++;
+    }
+  }
+
+  #placeLineBreak(at: number): void {
+    this.buf[at] = this.buf[at] === NEWLINE ? LINE_FEED_PLACEHOLDER : CARRIAGE_RETURN_PLACEHOLDER;
+    this.placeholders++;
   }
 
   /** The text given has run out: the document is truncated, or the rest is still to come. */
@@ -117,7 +161,7 @@ class Cursor {
           this.pos = i + 1;
           return;
         }
-      } else if (c === NEWLINE || c === RETURN) buf[i] = SPACE;
+      } else if (c === NEWLINE || c === RETURN) this.#placeLineBreak(i);
       i++;
     }
     throw this.runOut();
@@ -153,39 +197,202 @@ class Cursor {
   }
 }
 
-function describeTopLevel(c: number | undefined): string {
-  if (c === OPEN_BRACKET) return 'the JSON document is an array, not {"Records": [...]}';
-  return 'not a CloudTrail log: the file does not start with a JSON object';
+/** The forms ctlake reads, for the reason given when a document is in none of them. */
+export const EVENT_FORMS_HINT =
+  'ctlake reads {"Records":[…]} logs, NDJSON or a JSON array of events, a single event, ' +
+  'lookup-events output, CloudWatch Logs events and export lines, EventBridge events';
+
+/** Keys of a top-level object whose array value holds records or entries. */
+const CONTAINER_KEYS: ReadonlyMap<string, ArrayKind> = new Map([
+  ['Records', 'records'],
+  ['Events', 'entries'],
+  ['events', 'entries'],
+  ['logEvents', 'entries'],
+]);
+
+/**
+ * Keys every CloudTrail event has: any of them, as CloudTrail spells it or lower-cased (Athena's
+ * exports), marks an object as an event. (Not any case: lookup-events' entries spell theirs
+ * `EventName`, `EventTime`…)
+ */
+const EVENT_KEYS = new Set(
+  ['eventVersion', 'eventTime', 'eventSource', 'eventName', 'eventID'].flatMap((key) => [
+    key,
+    key.toLowerCase(),
+  ]),
+);
+
+/** `records`: each element is an event (CloudTrail's log). `entries`: each is classified. */
+type ArrayKind = 'records' | 'entries';
+
+/** What the members of one object say about it, gathered in one pass over them. */
+interface ObjectMembers {
+  readonly start: number;
+  readonly end: number;
+  /** It has one of an event's own keys. */
+  eventKey: boolean;
+  /** Value ranges of the members that can carry an event. */
+  detailType?: ValueRange;
+  detail?: ValueRange;
+  cloudTrailEvent?: ValueRange;
+  message?: ValueRange;
+  /** The first container key met at its array's opening bracket (top-level objects only). */
+  container?: { readonly key: string; readonly arrayStart: number };
 }
 
-/** Where the scan is in the document's grammar, between two tokens. */
+interface ValueRange {
+  readonly start: number;
+  readonly end: number;
+  /** The value's first byte: `"` for a string, `{` for an object. */
+  readonly first: number;
+}
+
+/** A record found in an entry: its range, and whether it is a string literal to decode. */
+interface EntryRecord {
+  readonly start: number;
+  readonly end: number;
+  readonly embedded: boolean;
+}
+
+/** Longest EventBridge detail-type quoted back in a reason. */
+const MAX_QUOTED_TYPE = 60;
+
+/** The record an entry carries, or the reason it carries none. */
+function entryRecord(members: ObjectMembers, buf: Buffer, index: number): EntryRecord {
+  const { start, end } = members;
+  if (members.eventKey) return { start, end, embedded: false };
+  const { detailType, detail } = members;
+  if (detailType?.first === QUOTE && detail !== undefined) {
+    const type = String(JSON.parse(buf.toString('utf8', detailType.start, detailType.end)));
+    if (!type.endsWith('via CloudTrail')) {
+      const quoted = JSON.stringify(type.slice(0, MAX_QUOTED_TYPE));
+      throw new LogShapeError(
+        `record ${index} is an EventBridge event of type ${quoted}, not one "via CloudTrail"`,
+      );
+    }
+    if (detail.first !== OPEN_BRACE)
+      throw new LogShapeError(`record ${index}: the EventBridge event's detail is not an object`);
+    return { start: detail.start, end: detail.end, embedded: false };
+  }
+  const text = members.cloudTrailEvent ?? members.message;
+  if (text?.first === QUOTE) return { start: text.start, end: text.end, embedded: true };
+  throw new LogShapeError(`record ${index} is not a CloudTrail event (${EVENT_FORMS_HINT})`);
+}
+
+/** The member keys whose values `walkObject` keeps, by the byte length of the key. */
+const WATCHED_KEYS: ReadonlyMap<string, 'detailType' | 'detail' | 'cloudTrailEvent' | 'message'> =
+  new Map([
+    ['detail-type', 'detailType'],
+    ['detail', 'detail'],
+    ['CloudTrailEvent', 'cloudTrailEvent'],
+    ['message', 'message'],
+  ]);
+/** Longer keys are none of the above and no event key: not worth decoding. */
+const LONGEST_WATCHED_KEY = 16;
+
+/**
+ * Walks the members of the object at `cur.pos` (on `{`), noting what `entryRecord` needs. With
+ * `containers`, stops at the first member that is a container key with an array value, leaving
+ * `cur.pos` after its `[`; otherwise leaves `cur.pos` after the object's `}`.
+ */
+function walkObject(cur: Cursor, containers: boolean): ObjectMembers {
+  const buf = cur.buf;
+  const members: ObjectMembers = { start: cur.pos, end: -1, eventKey: false };
+  cur.pos++;
+  let c = cur.skipSpace();
+  if (c === CLOSE_BRACE) {
+    cur.pos++;
+    return { ...members, end: cur.pos };
+  }
+  for (;;) {
+    if (c === undefined) throw cur.runOut();
+    if (c !== QUOTE) throw new LogShapeError(`expected a key at byte ${cur.byte()}`);
+    const keyStart = cur.pos + 1;
+    cur.skipString();
+    const keyLength = cur.pos - 1 - keyStart;
+    const key =
+      keyLength <= LONGEST_WATCHED_KEY ? buf.toString('latin1', keyStart, cur.pos - 1) : '';
+    cur.expect(COLON, "':'");
+    const first = cur.skipSpace();
+    if (first === undefined) throw cur.runOut();
+    if (containers && CONTAINER_KEYS.has(key)) {
+      if (first !== OPEN_BRACKET) throw new LogShapeError(`"${key}" is not an array`);
+      cur.pos++;
+      return { ...members, container: { key, arrayStart: cur.pos } };
+    }
+    const valueStart = cur.pos;
+    cur.skipValue();
+    const watched = WATCHED_KEYS.get(key);
+    if (watched !== undefined) members[watched] = { start: valueStart, end: cur.pos, first };
+    else if (EVENT_KEYS.has(key)) members.eventKey = true;
+    c = cur.skipSpace();
+    if (c === COMMA) {
+      cur.pos++;
+      c = cur.skipSpace();
+      continue;
+    }
+    if (c === CLOSE_BRACE) {
+      cur.pos++;
+      return { ...members, end: cur.pos };
+    }
+    if (c === undefined) throw cur.runOut();
+    throw new LogShapeError(`expected ',' or '}' at byte ${cur.byte()}`);
+  }
+}
+
+/** `YYYY-MM-DDT…`: the time CloudWatch Logs' S3 export writes before each event. */
+const EXPORT_TIME = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/;
+/** Longest time token read before an exported event. */
+const MAX_EXPORT_TIME_BYTES = 40;
+
+/** Where the time token at `from` ends (a space or tab), if it ends within the longest time. */
+function exportTimeEnd(buf: Buffer, from: number): number | undefined {
+  const last = Math.min(buf.length, from + MAX_EXPORT_TIME_BYTES + 1);
+  for (let i = from; i < last; i++) {
+    const c = buf[i];
+    if (c === SPACE || c === TAB) return i;
+  }
+  return undefined;
+}
+
+/** Where the scan is in the grammar, between two tokens. */
 type Phase =
-  /** Before the top-level `{` (and the byte order mark). */
-  | 'start'
-  /** In the top-level object: a key next (or `}` if it is the first member). */
+  /** Before a top-level value (the first one after the byte order mark), or at the end. */
+  | 'top'
+  /** In a top-level object holding a records array: a key next. */
   | 'member'
-  /** After a member's value: `,` or `}`. */
+  /** After such a member's value: `,` or `}`. */
   | 'afterMember'
-  /** In the Records array: a record next (or `]` if it is the first). */
-  | 'record'
-  /** After a record: `,` or `]`. */
-  | 'afterRecord'
-  /** After the document: only spaces may follow. */
-  | 'end';
+  /** In an array of records or entries: an element next (or `]` if it is the first). */
+  | 'element'
+  /** After an element: `,` or `]`. */
+  | 'afterElement';
 
 /** What one call of `RecordScanner.scan` found. */
 export interface ScannedText extends RecordRanges {
   /** Bytes of the text given that are done with; the next call starts with the byte after them. */
   readonly consumed: number;
+  /**
+   * The document has had line breaks replaced by placeholders (in this call or an earlier one):
+   * its records may hold them, and their text must be restored before it is used.
+   */
+  readonly placeholders: boolean;
 }
 
 /** A scan of one document that can be fed its text in pieces. */
 export class RecordScanner {
-  #phase: Phase = 'start';
-  /** The next member or record is the first of its object or array. */
+  #phase: Phase = 'top';
+  /** The next member or element is the first of its object or array. */
   #first = true;
-  #sawRecords = false;
+  /** The kind of the array being scanned, and whether it is a top-level object's member. */
+  #array: ArrayKind = 'records';
+  /** The array's key in its top-level object; undefined for a top-level array. */
+  #arrayKey: string | undefined;
+  /** Container keys met in the current top-level object (each may appear once). */
+  #containersSeen = new Set<string>();
+  #topValues = 0;
   #records = 0;
+  #placeholders = false;
   /** Document bytes consumed by earlier calls. */
   #consumed = 0;
   readonly #maxRecords: number;
@@ -202,7 +409,7 @@ export class RecordScanner {
 
   /** The index of the record the unconsumed text starts with, if it starts with one. */
   get pendingRecord(): number | undefined {
-    return this.#phase === 'record' ? this.#records : undefined;
+    return this.#phase === 'element' ? this.#records : undefined;
   }
 
   /**
@@ -211,11 +418,10 @@ export class RecordScanner {
    */
   scan(buf: Buffer, final: boolean): ScannedText {
     const cur = new Cursor(buf, this.#consumed, final);
-    const starts: number[] = [];
-    const ends: number[] = [];
+    const found: Found = { starts: [], ends: [], embedded: undefined };
     let consumed = 0;
     for (;;) {
-      if (this.#phase === 'start' && cur.byte() === 0 && buf[0] === 0xef) {
+      if (this.#phase === 'top' && cur.byte() === 0 && buf[0] === 0xef) {
         if (buf.length < 3 && !final) break;
         if (buf[1] === 0xbb && buf[2] === 0xbf) cur.pos = 3;
       }
@@ -223,119 +429,280 @@ export class RecordScanner {
       consumed = cur.pos;
       if (c === undefined) break;
       try {
-        this.#step(cur, c, starts, ends);
+        this.#step(cur, c, found);
       } catch (error) {
         if (error !== NEED_MORE) throw error;
         break;
       }
     }
+    if (cur.placeholders > 0) this.#placeholders = true;
     if (final) this.#finish(cur);
     this.#consumed += consumed;
-    return { starts, ends, consumed };
+    const { starts, ends, embedded } = found;
+    return {
+      starts,
+      ends,
+      ...(embedded ? { embedded } : {}),
+      consumed,
+      placeholders: this.#placeholders,
+    };
   }
 
   /** At the document's end, having consumed all of it. */
   #finish(cur: Cursor): void {
-    if (this.#phase === 'start') throw new LogShapeError('the file is empty');
-    if (this.#phase !== 'end') {
+    if (this.#phase !== 'top') {
       const error = cur.runOut();
       if (error instanceof LogShapeError) throw error;
     }
-    if (!this.#sawRecords) throw new LogShapeError('no "Records" array in the JSON document');
+    if (this.#topValues === 0) throw new LogShapeError('the file is empty');
+  }
+
+  #push(found: Found, start: number, end: number, embedded: boolean): void {
+    if (this.#records >= this.#maxRecords) {
+      throw new LogShapeError(
+        `holds more than ${this.#maxRecords.toLocaleString('en-US')} records, the most one object may hold`,
+      );
+    }
+    if (embedded && found.embedded === undefined) found.embedded = found.starts.map(() => false);
+    found.starts.push(start);
+    found.ends.push(end);
+    found.embedded?.push(embedded);
+    this.#records++;
   }
 
   /** One step of the grammar, starting on the non-space byte `c`; all of it or nothing. */
-  #step(cur: Cursor, c: number, starts: number[], ends: number[]): void {
+  #step(cur: Cursor, c: number, found: Found): void {
     switch (this.#phase) {
-      case 'start':
-        if (c !== OPEN_BRACE) throw new LogShapeError(describeTopLevel(c));
-        cur.pos++;
-        this.#enter('member');
+      case 'top':
+        this.#topValue(cur, c, found);
         return;
       case 'member': {
-        if (c === CLOSE_BRACE && this.#first) {
-          cur.pos++;
-          this.#phase = 'end';
-          return;
-        }
         if (c !== QUOTE) throw new LogShapeError(`expected a key at byte ${cur.byte()}`);
         const keyStart = cur.pos + 1;
         cur.skipString();
-        const isRecords = cur.buf.subarray(keyStart, cur.pos - 1).equals(RECORDS_KEY);
+        const key = cur.buf.toString('latin1', keyStart, cur.pos - 1);
         cur.expect(COLON, "':'");
-        if (!isRecords) {
+        const kind = CONTAINER_KEYS.get(key);
+        if (kind === undefined) {
           cur.skipValue();
           this.#phase = 'afterMember';
           return;
         }
-        if (this.#sawRecords) throw new LogShapeError('the document has two "Records" keys');
         const open = cur.skipSpace();
         if (open === undefined) throw cur.runOut();
-        if (open !== OPEN_BRACKET) throw new LogShapeError('"Records" is not an array');
+        if (open !== OPEN_BRACKET) throw new LogShapeError(`"${key}" is not an array`);
         cur.pos++;
-        this.#sawRecords = true;
-        this.#enter('record');
+        this.#enterArray(kind, key);
         return;
       }
       case 'afterMember':
         if (c === COMMA) this.#phase = 'member';
-        else if (c === CLOSE_BRACE) this.#phase = 'end';
+        else if (c === CLOSE_BRACE) this.#endTopValue();
         else throw new LogShapeError(`expected ',' or '}' at byte ${cur.byte()}`);
         cur.pos++;
-        this.#first = false;
         return;
-      case 'record': {
+      case 'element': {
         if (c === CLOSE_BRACKET) {
-          if (!this.#first) throw new LogShapeError('trailing comma in the "Records" array');
+          if (!this.#first) {
+            const array =
+              this.#arrayKey === undefined ? 'the array' : `the "${this.#arrayKey}" array`;
+            throw new LogShapeError(`trailing comma in ${array}`);
+          }
           cur.pos++;
-          this.#phase = 'afterMember';
+          this.#endArray();
           return;
         }
-        if (c !== OPEN_BRACE) {
-          throw new LogShapeError(`record ${this.#records} is not a JSON object`);
+        const index = this.#records;
+        if (c !== OPEN_BRACE) throw new LogShapeError(`record ${index} is not a JSON object`);
+        if (this.#array === 'records') {
+          const start = cur.pos;
+          cur.skipNested();
+          this.#push(found, start, cur.pos, false);
+        } else {
+          const record = entryRecord(walkObject(cur, false), cur.buf, index);
+          this.#push(found, record.start, record.end, record.embedded);
         }
-        if (this.#records >= this.#maxRecords) {
-          throw new LogShapeError(
-            `holds more than ${this.#maxRecords.toLocaleString('en-US')} records, the most one object may hold`,
-          );
-        }
-        const start = cur.pos;
-        cur.skipNested();
-        starts.push(start);
-        ends.push(cur.pos);
-        this.#records++;
-        this.#phase = 'afterRecord';
-        return;
-      }
-      case 'afterRecord':
-        if (c === COMMA) this.#phase = 'record';
-        else if (c === CLOSE_BRACKET) this.#phase = 'afterMember';
-        else throw new LogShapeError(`expected ',' or ']' after record ${this.#records - 1}`);
-        cur.pos++;
+        this.#phase = 'afterElement';
         this.#first = false;
         return;
-      case 'end':
-        throw new LogShapeError(`unexpected data after the JSON document at byte ${cur.byte()}`);
+      }
+      case 'afterElement':
+        if (c === COMMA) this.#phase = 'element';
+        else if (c === CLOSE_BRACKET) this.#endArray();
+        else throw new LogShapeError(`expected ',' or ']' after record ${this.#records - 1}`);
+        cur.pos++;
+        return;
       default:
         this.#phase satisfies never;
     }
   }
 
-  #enter(phase: 'member' | 'record'): void {
-    this.#phase = phase;
+  /** A top-level value: an object (a container or one entry), an array, or an export line. */
+  #topValue(cur: Cursor, c: number, found: Found): void {
+    const index = this.#records;
+    if (c === OPEN_BRACE) {
+      const members = walkObject(cur, true);
+      const { container } = members;
+      if (container !== undefined) {
+        cur.pos = container.arrayStart;
+        this.#containersSeen = new Set();
+        this.#enterArray(CONTAINER_KEYS.get(container.key) ?? 'entries', container.key);
+        return;
+      }
+      const record = this.#topEntry(members, cur.buf, index);
+      this.#push(found, record.start, record.end, record.embedded);
+      this.#endTopValue();
+      return;
+    }
+    if (c === OPEN_BRACKET) {
+      cur.pos++;
+      this.#enterArray('entries');
+      return;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      const timeStart = cur.pos;
+      const space = exportTimeEnd(cur.buf, timeStart);
+      if (space === undefined && !cur.final && cur.buf.length - timeStart <= MAX_EXPORT_TIME_BYTES)
+        throw NEED_MORE;
+      const time = space === undefined ? '' : cur.buf.toString('latin1', timeStart, space);
+      if (space === undefined || !EXPORT_TIME.test(time)) throw this.#notAForm(cur);
+      cur.pos = space;
+      const open = cur.skipSpace();
+      if (open === undefined) throw cur.runOut();
+      if (open !== OPEN_BRACE) {
+        throw new LogShapeError(
+          `record ${index}: no JSON object after the time at byte ${cur.byte()}`,
+        );
+      }
+      const record = entryRecord(walkObject(cur, false), cur.buf, index);
+      this.#push(found, record.start, record.end, record.embedded);
+      this.#endTopValue();
+      return;
+    }
+    throw this.#notAForm(cur);
+  }
+
+  /** A lone top-level object that holds no records array: one entry, or a document of none. */
+  #topEntry(members: ObjectMembers, buf: Buffer, index: number): EntryRecord {
+    const carriesEvent =
+      members.eventKey ||
+      members.detail !== undefined ||
+      members.cloudTrailEvent !== undefined ||
+      members.message !== undefined;
+    if (!carriesEvent && this.#topValues === 0)
+      throw new LogShapeError(`no CloudTrail events in the JSON object (${EVENT_FORMS_HINT})`);
+    return entryRecord(members, buf, index);
+  }
+
+  #notAForm(cur: Cursor): LogShapeError {
+    if (this.#topValues > 0)
+      return new LogShapeError(`unexpected data after the JSON document at byte ${cur.byte()}`);
+    return new LogShapeError(
+      `not CloudTrail events: the file does not start with a JSON value (${EVENT_FORMS_HINT})`,
+    );
+  }
+
+  #enterArray(kind: ArrayKind, key?: string): void {
+    if (key !== undefined) {
+      if (this.#containersSeen.has(key))
+        throw new LogShapeError(`the document has two "${key}" keys`);
+      this.#containersSeen.add(key);
+    }
+    this.#array = kind;
+    this.#arrayKey = key;
+    this.#phase = 'element';
     this.#first = true;
+  }
+
+  #endArray(): void {
+    if (this.#arrayKey !== undefined) this.#phase = 'afterMember';
+    else this.#endTopValue();
+  }
+
+  #endTopValue(): void {
+    this.#phase = 'top';
+    this.#topValues++;
   }
 }
 
+/** The records one scan call finds, as it collects them. */
+interface Found {
+  readonly starts: number[];
+  readonly ends: number[];
+  embedded: boolean[] | undefined;
+}
+
 /**
- * Refuses the 0x01 byte, the worker's scratch-file separator: JSON allows no raw control
- * characters at all. `offset` is the document's byte number of `text[0]`.
+ * Refuses the 0x01 byte, the worker's scratch-file separator, and the line-break placeholders
+ * 0x02 and 0x03: JSON allows no raw control characters at all. `offset` is the document's byte
+ * number of `text[0]`.
  */
 export function refuseControlBytes(text: Buffer, offset = 0): void {
-  const control = text.indexOf(0x01);
-  if (control >= 0) {
-    throw new LogShapeError(`invalid JSON: raw control character 0x01 at byte ${offset + control}`);
+  for (const byte of [0x01, LINE_FEED_PLACEHOLDER, CARRIAGE_RETURN_PLACEHOLDER]) {
+    const at = text.indexOf(byte);
+    if (at >= 0) {
+      throw new LogShapeError(
+        `invalid JSON: raw control character 0x0${String(byte)} at byte ${offset + at}`,
+      );
+    }
   }
+}
+
+/** Whether a record's text holds line-break placeholders. */
+export function holdsPlaceholders(record: Buffer): boolean {
+  return record.includes(LINE_FEED_PLACEHOLDER) || record.includes(CARRIAGE_RETURN_PLACEHOLDER);
+}
+
+/** A copy of a record's text with its line breaks back in place of their placeholders. */
+export function restoreLineBreaks(record: Buffer): Buffer {
+  const text = Buffer.from(record);
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === LINE_FEED_PLACEHOLDER) text[i] = NEWLINE;
+    else if (text[i] === CARRIAGE_RETURN_PLACEHOLDER) text[i] = RETURN;
+  }
+  return text;
+}
+
+/**
+ * The text of an embedded record (the value of the JSON string literal `literal`), ready for the
+ * scratch file: line breaks between its tokens replaced by placeholders, and the range of the
+ * event object within it (spaces around it left out). `index` names the record in reasons.
+ */
+export function decodeEmbeddedRecord(
+  literal: Buffer,
+  index: number,
+): { text: Buffer; start: number; end: number; placeholders: boolean } {
+  let value: unknown;
+  try {
+    value = JSON.parse(literal.toString('utf8'));
+  } catch (error) {
+    throw new LogShapeError(
+      `record ${index}: the string holding the event is not valid JSON (${(error as Error).message})`,
+    );
+  }
+  const text = Buffer.from(String(value));
+  const notAnEvent = (): LogShapeError =>
+    new LogShapeError(
+      `record ${index}: the string that should hold the event is not a JSON object`,
+    );
+  try {
+    refuseControlBytes(text);
+  } catch (error) {
+    throw new LogShapeError(`record ${index}: ${(error as Error).message} of its event text`);
+  }
+  const cur = new Cursor(text, 0, true);
+  if (cur.skipSpace() !== OPEN_BRACE) throw notAnEvent();
+  const start = cur.pos;
+  try {
+    cur.skipNested();
+  } catch (error) {
+    if (error instanceof LogShapeError) throw notAnEvent();
+    throw error;
+  }
+  const end = cur.pos;
+  if (cur.skipSpace() !== undefined) throw notAnEvent();
+  refuseLineBreaksInRecords(text, { starts: [start], ends: [end] }, index);
+  return { text, start, end, placeholders: cur.placeholders > 0 };
 }
 
 /** Where the records lie in their text: from the first one's start to the last one's end. */
@@ -421,11 +788,14 @@ export function refuseInvalidUtf8InRecords(
   }
 }
 
-/** Scans the `Records` array of a whole CloudTrail log document held in `buf` (mutates line breaks). */
-export function scanRecords(buf: Buffer): RecordRanges {
+/**
+ * Scans a whole document held in `buf` (replacing line breaks between tokens by placeholders):
+ * the records' ranges, embedded ones still as string literals.
+ */
+export function scanRecords(buf: Buffer): ScannedText {
   refuseControlBytes(buf);
-  const { starts, ends } = new RecordScanner().scan(buf, true);
-  refuseLineBreaksInRecords(buf, { starts, ends }, 0);
-  refuseInvalidUtf8InRecords(buf, { starts, ends }, 0);
-  return { starts, ends };
+  const found = new RecordScanner().scan(buf, true);
+  refuseLineBreaksInRecords(buf, found, 0);
+  refuseInvalidUtf8InRecords(buf, found, 0);
+  return found;
 }

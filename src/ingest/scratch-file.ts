@@ -6,11 +6,12 @@
  *
  * The separator is the 0x01 byte, which valid JSON cannot contain raw; the record scanner
  * refuses documents that do. The checksum is taken here, over the record's bytes as they came
- * out of the source object, with Node's native SHA-256, several times faster than in SQL.
+ * out of the source object (line-break placeholders restored), with Node's native SHA-256,
+ * several times faster than in SQL.
  */
 import { hash } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
-import type { RecordRanges } from './record-scanner.js';
+import { holdsPlaceholders, type RecordRanges, restoreLineBreaks } from './record-scanner.js';
 
 export const FIELD_SEPARATOR = '\x01';
 /** Bytes gathered before a write: big enough for few syscalls, small next to a large object. */
@@ -77,7 +78,7 @@ export class ScratchFile {
   append(
     objectIndex: number,
     doc: Buffer,
-    ranges: RecordRanges,
+    ranges: RecordRanges & { readonly placeholders?: boolean },
     firstRecord = 0,
     maxBytes = Number.POSITIVE_INFINITY,
   ): boolean {
@@ -108,7 +109,11 @@ export class ScratchFile {
     };
     for (let i = 0; i < starts.length; i++) {
       const record = doc.subarray(starts[i], ends[i]);
-      const prefix = `${this.#lines > 0 ? '\n' : ''}${objectField}${FIELD_SEPARATOR}${hash('sha256', record, 'hex')}${FIELD_SEPARATOR}${firstRecord + i}${FIELD_SEPARATOR}`;
+      const asRead =
+        ranges.placeholders === true && holdsPlaceholders(record)
+          ? restoreLineBreaks(record)
+          : record;
+      const prefix = `${this.#lines > 0 ? '\n' : ''}${objectField}${FIELD_SEPARATOR}${hash('sha256', asRead, 'hex')}${FIELD_SEPARATOR}${firstRecord + i}${FIELD_SEPARATOR}`;
       const headLength = heads.write(prefix, headBytes, 'latin1');
       const head = heads.subarray(headBytes, headBytes + headLength);
       headBytes += headLength;

@@ -25,6 +25,7 @@ import {
   distinctDaysStatement,
   invalidRecordsStatement,
   parseRecordStatement,
+  type ScratchText,
   stagedPartsStatement,
   validateObjectStatement,
   workerSetupStatements,
@@ -53,6 +54,8 @@ export interface Segment {
   readonly label: string;
   /** Whether every record falls on one day (batch-day.ts): a hint, checked by the COPY. */
   readonly day: BatchDay;
+  /** Some record holds line-break placeholders (record-scanner.ts). */
+  readonly placeholders: boolean;
   /** The objects with lines in the file, and where (each object's lines are contiguous). */
   readonly objects: ReadonlyMap<number, ByteRange>;
 }
@@ -87,7 +90,7 @@ interface Output {
  */
 async function isolateBadObjects(
   connection: DuckDBConnection,
-  file: string,
+  file: ScratchText,
   objects: readonly number[],
   outcomes: Outcomes,
 ): Promise<number> {
@@ -136,7 +139,7 @@ const DAYS_PER_COPY = 16;
 async function copyParts(
   connection: DuckDBConnection,
   output: Output,
-  file: string,
+  file: ScratchText,
   day: BatchDay,
 ): Promise<void> {
   if (typeof day === 'string') {
@@ -247,12 +250,14 @@ interface Group {
 async function writeOnce(
   connection: DuckDBConnection,
   group: Group,
-  day: BatchDay,
+  segment: Segment,
   output: Output,
   flag: Int32Array,
   outcomes: Outcomes,
 ): Promise<StagedPart[]> {
-  const { file, objects } = group;
+  const { objects } = group;
+  const { day } = segment;
+  const file: ScratchText = { path: group.file, placeholders: segment.placeholders };
   try {
     await copyParts(connection, output, file, day);
   } catch (error) {
@@ -332,7 +337,7 @@ async function writeGroup(
   await mkdir(task.stagingDir, { recursive: true });
   try {
     return await withDatabase(task, flag, new Set(objects), (connection) =>
-      writeOnce(connection, group, segment.day, output, flag, outcomes),
+      writeOnce(connection, group, segment, output, flag, outcomes),
     );
   } catch (error) {
     if (error instanceof TaskAborted || isAborted(flag)) throw new TaskAborted();

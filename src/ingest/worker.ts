@@ -98,6 +98,8 @@ interface OpenSegment {
   readonly number: number;
   readonly file: ScratchFile;
   day: BatchDay;
+  /** Some record holds line-break placeholders (record-scanner.ts). */
+  placeholders: boolean;
   readonly objects: Map<number, ByteRange>;
 }
 
@@ -117,7 +119,7 @@ class TaskRun {
 
   #newSegment(number: number): OpenSegment {
     const file = new ScratchFile(path.join(this.#task.scratchDir, `records-${number}.scratch`));
-    return { number, file, day: undefined, objects: new Map() };
+    return { number, file, day: undefined, placeholders: false, objects: new Map() };
   }
 
   /** Reads one fetched object's records into the scratch file, or records why it cannot. */
@@ -164,6 +166,7 @@ class TaskRun {
         const { records, decodedBytes } = await readObjectRecords(
           stored.body,
           (text, ranges, firstRecord) => {
+            segment.placeholders ||= ranges.placeholders;
             if (!segment.file.append(index, text, ranges, firstRecord, mark.bytes + limit)) {
               throw new LogShapeError(
                 `needs more than ${String(limit / 2 ** 20)} MiB of scratch space for its records, the most one object may use`,
@@ -193,12 +196,12 @@ class TaskRun {
   }
 
   async #writeSegment(): Promise<void> {
-    const { file, number, day, objects } = this.#segment;
+    const { file, number, day, placeholders, objects } = this.#segment;
     file.close();
     const parts = await writeSegment(
       this.#task,
       this.#flag,
-      { file: file.path, label: `s${String(number)}`, day, objects },
+      { file: file.path, label: `s${String(number)}`, day, placeholders, objects },
       this.outcomes,
     );
     this.parts.push(...parts);

@@ -1,7 +1,8 @@
 /**
  * Local sources: a file, a directory (searched recursively) or a glob. Directories yield
- * `*.json` and `*.json.gz` files; a file named explicitly is read whatever its name, since its
- * content decides how it is decoded.
+ * `*.json`, `*.jsonl` and `*.ndjson` files, gzipped or not, and CloudWatch Logs' export objects
+ * (`000000.gz`, …); a file named explicitly is read whatever its name, since its content decides
+ * how it is decoded.
  *
  * Symbolic links to files are followed; links to directories are not (each is reported), so a
  * link back up the tree cannot list files twice or forever. A folder that cannot be read is
@@ -16,7 +17,11 @@ import { parseTrailKey } from './trail-key.js';
 import type { TrailObject } from './trail-object.js';
 import type { ListingProblem, TrailSource } from './trail-source.js';
 
-const LOG_FILE_PATTERNS = ['**/*.json', '**/*.json.gz'];
+const LOG_FILE_PATTERNS = [
+  '**/*.{json,jsonl,ndjson}',
+  '**/*.{json,jsonl,ndjson}.gz',
+  '**/+([0-9]).gz',
+];
 
 function toObject(absolutePath: string, size: number, mtimeMs: number): TrailObject {
   return {

@@ -1,12 +1,13 @@
 /**
  * `--since/--until/--account/--region`: which objects an ingest reads, decided from the key
- * alone (CloudTrail's prefixes carry account, region and delivery day). Objects outside the
- * layout carry none of these and are always read. The filter works on whole objects: rows just
- * outside the window can come along, and queries filter rows.
+ * alone (CloudTrail's prefixes carry account, region and delivery day, and so do CloudTrail's
+ * own file names outside the layout: see trail-key.ts). Objects that say none of these are
+ * always read. The filter works on whole objects: rows just outside the window can come along,
+ * and queries filter rows.
  */
 import { UsageError } from '../errors.js';
 import { isCalendarDay } from '../util/calendar-day.js';
-import type { TrailKey } from './trail-key.js';
+import { ACCOUNT_ID, REGION_NAME, type TrailKey } from './trail-key.js';
 
 export interface ObjectFilter {
   /** First delivery day to read, `YYYY-MM-DD`. */
@@ -32,11 +33,6 @@ function dayOf(text: string, flag: string): Date {
   if (year < 1970 || year > 9998) throw new UsageError(`${flag} ${text}: year out of range`);
   return date;
 }
-
-/** An AWS account ID: twelve digits. */
-const ACCOUNT_ID = /^\d{12}$/;
-/** An AWS region name: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, … */
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 function checked(
   values: readonly string[] | undefined,
@@ -73,7 +69,9 @@ export function parseObjectFilter(flags: ObjectSelection): ObjectFilter {
   return {
     ...(since ? { sinceDay: isoDay(since) } : {}),
     // CloudTrail delivers a file up to about 15 minutes after its events: an event at 23:59 on
-    // the last day sits under the next day's prefix.
+    // the last day sits under the next day's prefix. A day read from a file name outside the
+    // layout is a delivery day too (CloudTrail names the file by when it delivered it), so the
+    // same widening holds for it.
     ...(until ? { untilDay: isoDay(new Date(until.getTime() + DAY_MS)) } : {}),
     ...(flags.account && flags.account.length > 0 ? { accounts: flags.account } : {}),
     ...(flags.region && flags.region.length > 0 ? { regions: flags.region } : {}),

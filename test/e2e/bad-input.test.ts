@@ -27,9 +27,10 @@ describe('bad input: every readable object is committed, every bad one named', (
   let goodEvents = 0;
   const badReasons: Record<string, string> = {
     'truncated.json.gz': 'truncated gzip data (unexpected end of file)',
-    'not-gzip.json.gz': 'neither gzip nor JSON (the first bytes are not a gzip header or "{")',
+    'not-gzip.json.gz':
+      'neither gzip nor JSON (the first bytes are not a gzip header, "{", "[" or a CloudWatch Logs export line\'s time)',
     'invalid-json.json.gz': 'record 1 is not valid JSON (invalid literal at byte 14)',
-    'no-records.json.gz': 'no "Records" array in the JSON document',
+    'no-records.json.gz': 'no CloudTrail events in the JSON object (ctlake reads',
     'records-not-array.json.gz': '"Records" is not an array',
     'record-not-object.json.gz': 'record 1 is not a JSON object',
     'oversized-record.json.gz':

@@ -180,7 +180,7 @@ describe('file names that hold terminal escapes and line breaks', () => {
     expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
     const lines = ctlakeLines(result.stderr);
     expect(lines).toEqual([
-      `ctlake: ${source}/x\\x1b[2J\\x1b]0;owned\\x07\\nctlake: forged line\\u202e.json.gz: neither gzip nor JSON (the first bytes are not a gzip header or "{")`,
+      `ctlake: ${source}/x\\x1b[2J\\x1b]0;owned\\x07\\nctlake: forged line\\u202e.json.gz: neither gzip nor JSON (the first bytes are not a gzip header, "{", "[" or a CloudWatch Logs export line's time)`,
     ]);
   });
 });

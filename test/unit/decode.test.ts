@@ -69,7 +69,7 @@ describe('decodeObject', () => {
     [
       'not gzip',
       Buffer.from('PK\u0003\u0004 zip bytes'),
-      'neither gzip nor JSON (the first bytes are not a gzip header or "{")',
+      'neither gzip nor JSON (the first bytes are not a gzip header, "{", "[" or a CloudWatch Logs export line\'s time)',
     ],
     [
       'truncated gzip',

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { matchesFilter, parseObjectFilter } from '../../src/source/object-filter.js';
+import {
+  matchesFilter,
+  type ObjectSelection,
+  parseObjectFilter,
+} from '../../src/source/object-filter.js';
 import { parseS3Uri } from '../../src/source/s3-settings.js';
 import { parseTrailKey } from '../../src/source/trail-key.js';
 
@@ -72,6 +76,37 @@ describe('matchesFilter', () => {
         regions: ['x'],
       }),
     ).toBe(true);
+  });
+});
+
+describe('a flat directory of files named as CloudTrail names them, outside the AWSLogs layout', () => {
+  const dir = '/srv/support-case-1234';
+  const files = {
+    late: `${dir}/111122223333_CloudTrail_us-east-1_20240508T2355Z_AAAAAAAAAAAAAAAA.json.gz`,
+    noon: `${dir}/111122223333_CloudTrail_us-east-1_20240509T1200Z_BBBBBBBBBBBBBBBB.json.gz`,
+    // Delivered ten minutes into the 10th: it can hold events of 23:59 on the 9th.
+    nextMorning: `${dir}/111122223333_CloudTrail_eu-west-1_20240510T0010Z_CCCCCCCCCCCCCCCC.json.gz`,
+    otherAccount: `${dir}/444455556666_CloudTrail_us-east-1_20240511T0010Z_DDDDDDDDDDDDDDDD.json`,
+    insight: `${dir}/444455556666_CloudTrail-Insight_us-east-1_20240512T0000Z_EEEEEEEEEEEEEEEE.json.gz`,
+    // Not CloudTrail's name: says nothing, so it is always read.
+    export: `${dir}/events-export.json.gz`,
+  };
+  type Name = keyof typeof files;
+
+  it.each<[ObjectSelection, Name[]]>([
+    [{}, ['late', 'noon', 'nextMorning', 'otherAccount', 'insight', 'export']],
+    [{ since: '2024-05-09', until: '2024-05-09' }, ['noon', 'nextMorning', 'export']],
+    [{ since: '2024-05-11' }, ['otherAccount', 'insight', 'export']],
+    [{ until: '2024-05-08T23:59:00Z' }, ['late', 'noon', 'export']],
+    [{ account: ['444455556666'] }, ['otherAccount', 'insight', 'export']],
+    [{ region: ['eu-west-1'] }, ['nextMorning', 'export']],
+    [{ since: '2024-05-09', account: ['111122223333'], region: ['us-east-1'] }, ['noon', 'export']],
+  ])('%j reads %j', (selection, expected) => {
+    const filter = parseObjectFilter(selection);
+    const read = (Object.keys(files) as Name[]).filter((name) =>
+      matchesFilter(parseTrailKey(files[name]), filter),
+    );
+    expect(read).toEqual(expected);
   });
 });
 

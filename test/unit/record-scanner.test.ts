@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { LogShapeError, RecordScanner, scanRecords } from '../../src/ingest/record-scanner.js';
+import {
+  decodeEmbeddedRecord,
+  EVENT_FORMS_HINT,
+  LogShapeError,
+  RecordScanner,
+  restoreLineBreaks,
+  scanRecords,
+} from '../../src/ingest/record-scanner.js';
 
+/** Each record's text as ingest keeps it: placeholders restored, embedded events decoded. */
 function records(text: string): string[] {
   const buf = Buffer.from(text);
-  const { starts, ends } = scanRecords(buf);
-  return starts.map((s, i) => buf.subarray(s, ends[i]).toString());
+  const { starts, ends, embedded } = scanRecords(buf);
+  return starts.map((s, i) => {
+    const literal = buf.subarray(s, ends[i]);
+    if (embedded?.[i] !== true) return restoreLineBreaks(literal).toString();
+    const event = decodeEmbeddedRecord(literal, i);
+    return restoreLineBreaks(event.text.subarray(event.start, event.end)).toString();
+  });
 }
 
 function reason(text: string | Buffer): string {
@@ -31,11 +44,87 @@ describe('scanRecords', () => {
     expect(records(doc)).toEqual(['{"m":"a \\"}] { [","n":"\\\\"}', '{"k":"\\\\\\""}']);
   });
 
-  it('blanks line breaks between tokens so each record fits on one line', () => {
-    const doc = '{\r\n "Records": [\n  {\n   "a": "x\\ny",\n   "b": [1,\n 2]\n  }\n ]\n}\n';
-    const [record] = records(doc);
-    expect(record).not.toMatch(/[\r\n]/);
-    expect(JSON.parse(record ?? '')).toEqual({ a: 'x\ny', b: [1, 2] });
+  it('keeps each record on one line, and its bytes exactly, line breaks and all', () => {
+    const record = '{\r\n   "a": "x\\ny",\n\t"b": [1,\r\n 2]\r\n  }';
+    const doc = Buffer.from(`{\r\n "Records": [\n  ${record}\n ]\n}\n`);
+    const found = scanRecords(doc);
+    const inScratch = doc.subarray(found.starts[0], found.ends[0]);
+    expect(inScratch.toString()).not.toMatch(/[\r\n]/);
+    expect(found.placeholders).toBe(true);
+    expect(restoreLineBreaks(inScratch).toString()).toBe(record);
+  });
+
+  it('reads every form events travel in to the same records', () => {
+    const a = { eventVersion: '1.09', eventName: 'A', eventTime: '2024-05-09T10:11:12Z' };
+    const b = { eventVersion: '1.09', eventName: 'B "quoted"', eventTime: '2024-05-09T10:11:13Z' };
+    const compact = [JSON.stringify(a), JSON.stringify(b)];
+    const envelope = (event: object): string =>
+      JSON.stringify({
+        'detail-type': 'AWS API Call via CloudTrail',
+        source: 'aws.s3',
+        detail: event,
+      });
+    const forms: Record<string, string> = {
+      records: `{"Records":[${compact.join(',')}]}`,
+      ndjson: `${compact.join('\n')}\n`,
+      crlfNdjson: `${compact.join('\r\n')}\r\n`,
+      concatenated: compact.join(''),
+      array: `[${compact.join(', ')}]`,
+      lookupEvents: [a, b]
+        .map((e) =>
+          JSON.stringify({
+            Events: [{ EventId: '1', CloudTrailEvent: JSON.stringify(e) }],
+            NextToken: 'x',
+          }),
+        )
+        .join('\n'),
+      filterLogEvents: JSON.stringify({
+        events: [a, b].map((e, i) => ({
+          logStreamName: 's',
+          timestamp: i,
+          message: JSON.stringify(e),
+        })),
+        searchedLogStreams: [],
+      }),
+      subscription: [a, b]
+        .map((e) =>
+          JSON.stringify({
+            messageType: 'DATA_MESSAGE',
+            logEvents: [{ id: '1', message: JSON.stringify(e) }],
+          }),
+        )
+        .join(''),
+      exportLines: compact.map((r) => `2024-05-09T10:11:12.000Z ${r}`).join('\n'),
+      eventBridge: `${envelope(a)}\n${envelope(b)}`,
+    };
+    for (const [form, text] of Object.entries(forms)) {
+      expect(
+        records(text).map((r) => JSON.parse(r) as unknown),
+        form,
+      ).toEqual([a, b]);
+    }
+    expect(records(JSON.stringify(a))).toEqual([JSON.stringify(a)]);
+    // A detail or an event kept in place is its exact bytes, not a re-serialisation.
+    expect(
+      records(`{"detail-type":"AWS API Call via CloudTrail","detail":{ "eventName" :"A" }}`),
+    ).toEqual(['{ "eventName" :"A" }']);
+  });
+
+  it.each([
+    ['"not json"', 'record 4: the string that should hold the event is not a JSON object'],
+    ['"[1]"', 'record 4: the string that should hold the event is not a JSON object'],
+    ['"{\\"a\\":1} x"', 'record 4: the string that should hold the event is not a JSON object'],
+    [
+      '"{\\"a\\":\\"\\u0001\\"}"',
+      'record 4: invalid JSON: raw control character 0x01 at byte 6 of its event text',
+    ],
+  ])('refuses an embedded event %s: %s', (literal, expected) => {
+    expect(() => decodeEmbeddedRecord(Buffer.from(literal), 4)).toThrow(expected);
+  });
+
+  it('accepts an empty array and an empty Records array as documents of no events', () => {
+    expect(records('[]')).toEqual([]);
+    expect(records('{"Records":[]}')).toEqual([]);
   });
 
   it('accepts a UTF-8 byte order mark', () => {
@@ -45,10 +134,23 @@ describe('scanRecords', () => {
   it.each([
     ['', 'the file is empty'],
     ['   ', 'the file is empty'],
-    ['[{"a":1}]', 'the JSON document is an array, not {"Records": [...]}'],
-    ['hello', 'not a CloudTrail log: the file does not start with a JSON object'],
-    ['{"records":[]}', 'no "Records" array in the JSON document'],
-    ['{}', 'no "Records" array in the JSON document'],
+    ['[{"a":1}]', `record 0 is not a CloudTrail event (${EVENT_FORMS_HINT})`],
+    [
+      'hello',
+      `not CloudTrail events: the file does not start with a JSON value (${EVENT_FORMS_HINT})`,
+    ],
+    ['{"records":[]}', `no CloudTrail events in the JSON object (${EVENT_FORMS_HINT})`],
+    ['{}', `no CloudTrail events in the JSON object (${EVENT_FORMS_HINT})`],
+    ['{"eventName":"A"} {"x":1}', `record 1 is not a CloudTrail event (${EVENT_FORMS_HINT})`],
+    [
+      '{"detail-type":"EC2 Instance State-change Notification","detail":{}}',
+      'record 0 is an EventBridge event of type "EC2 Instance State-change Notification", not one "via CloudTrail"',
+    ],
+    [
+      '2024-05-09 {"eventName":"A"}',
+      `not CloudTrail events: the file does not start with a JSON value (${EVENT_FORMS_HINT})`,
+    ],
+    ['2024-05-09T10:11:12Z "x"', 'record 0: no JSON object after the time at byte 21'],
     ['{"Records":{"a":1}}', '"Records" is not an array'],
     ['{"Records":"x"}', '"Records" is not an array'],
     ['{"Records":[{"a":1},"text"]}', 'record 1 is not a JSON object'],

@@ -82,7 +82,11 @@ function setUp(damage?: (object: number, i: number, text: Buffer) => Buffer): {
     partPrefix: 'part-r1-t0',
     scratchLimits: DEFAULT_SCRATCH_LIMITS,
   };
-  return { task, segment: (day) => ({ file, label: 's0', day, objects: ranges }), outcomes };
+  return {
+    task,
+    segment: (day) => ({ file, label: 's0', day, placeholders: false, objects: ranges }),
+    outcomes,
+  };
 }
 
 async function eventIdsIn(files: readonly string[]): Promise<string[]> {

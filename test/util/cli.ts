@@ -20,7 +20,7 @@ export const SHARED_DIR = path.resolve(REPO_ROOT, '..', 'shared');
 export const REAL_CORPUS = path.join(SHARED_DIR, 'corpus', 'real');
 export const HAS_SHARED = existsSync(REAL_CORPUS);
 /** The one-line reason tests needing ../shared give when it is absent (a user's clone). */
-export const NO_SHARED_REASON = `../shared/corpus not found beside the repository (${SHARED_DIR}): the 86 real events whose licences keep them out of fixtures/real are not tested; CI provides them`;
+export const NO_SHARED_REASON = `../shared/corpus not found beside the repository (${SHARED_DIR}): the 56 real events whose licences keep them out of fixtures/real are not tested; CI provides them`;
 
 export interface CliResult {
   readonly code: number | null;

@@ -28,7 +28,7 @@ export async function transformRecords(
         await connection.run(s);
       await connection.run(`INSERT INTO ${BATCH_OBJECTS_TABLE} VALUES (0, 'test://object')`);
       const reader = await connection.runAndReadAll(
-        `${eventRowsSelect(scratch.path)} ORDER BY "recordIndex"`,
+        `${eventRowsSelect({ path: scratch.path, placeholders: false })} ORDER BY "recordIndex"`,
       );
       const names = reader.columnNames();
       return reader
