@@ -222,8 +222,12 @@ const EVENT_KEYS = new Set(
   ]),
 );
 
-/** `records`: each element is an event (CloudTrail's log). `entries`: each is classified. */
-type ArrayKind = 'records' | 'entries';
+/**
+ * `records`: each element is an event (CloudTrail's log). `entries`: each is classified.
+ * `skipped`: a CloudWatch Logs subscription's control message (its log events are CloudWatch's
+ * own health checks, not CloudTrail's: Firehose delivers one when the subscription is created).
+ */
+type ArrayKind = 'records' | 'entries' | 'skipped';
 
 /** What the members of one object say about it, gathered in one pass over them. */
 interface ObjectMembers {
@@ -236,6 +240,7 @@ interface ObjectMembers {
   detail?: ValueRange;
   cloudTrailEvent?: ValueRange;
   message?: ValueRange;
+  messageType?: ValueRange;
   /** The first container key met at its array's opening bracket (top-level objects only). */
   container?: { readonly key: string; readonly arrayStart: number };
 }
@@ -280,13 +285,17 @@ function entryRecord(members: ObjectMembers, buf: Buffer, index: number): EntryR
 }
 
 /** The member keys whose values `walkObject` keeps, by the byte length of the key. */
-const WATCHED_KEYS: ReadonlyMap<string, 'detailType' | 'detail' | 'cloudTrailEvent' | 'message'> =
-  new Map([
-    ['detail-type', 'detailType'],
-    ['detail', 'detail'],
-    ['CloudTrailEvent', 'cloudTrailEvent'],
-    ['message', 'message'],
-  ]);
+const WATCHED_KEYS: ReadonlyMap<
+  string,
+  'detailType' | 'detail' | 'cloudTrailEvent' | 'message' | 'messageType'
+> = new Map([
+  ['detail-type', 'detailType'],
+  ['detail', 'detail'],
+  ['CloudTrailEvent', 'cloudTrailEvent'],
+  ['message', 'message'],
+  ['messageType', 'messageType'],
+]);
+const CONTROL_MESSAGE = Buffer.from('"CONTROL_MESSAGE"');
 /** Longer keys are none of the above and no event key: not worth decoding. */
 const LONGEST_WATCHED_KEY = 16;
 
@@ -518,6 +527,8 @@ export class RecordScanner {
           const start = cur.pos;
           cur.skipNested();
           this.#push(found, start, cur.pos, false);
+        } else if (this.#array === 'skipped') {
+          cur.skipNested();
         } else {
           const record = entryRecord(walkObject(cur, false), cur.buf, index);
           this.#push(found, record.start, record.end, record.embedded);
@@ -546,7 +557,12 @@ export class RecordScanner {
       if (container !== undefined) {
         cur.pos = container.arrayStart;
         this.#containersSeen = new Set();
-        this.#enterArray(CONTAINER_KEYS.get(container.key) ?? 'entries', container.key);
+        const { messageType } = members;
+        const control =
+          messageType !== undefined &&
+          cur.buf.subarray(messageType.start, messageType.end).equals(CONTROL_MESSAGE);
+        const kind = CONTAINER_KEYS.get(container.key) ?? 'entries';
+        this.#enterArray(control ? 'skipped' : kind, container.key);
         return;
       }
       const record = this.#topEntry(members, cur.buf, index);

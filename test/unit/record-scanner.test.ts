@@ -122,6 +122,20 @@ describe('scanRecords', () => {
     expect(() => decodeEmbeddedRecord(Buffer.from(literal), 4)).toThrow(expected);
   });
 
+  it('skips a CloudWatch Logs subscription control message, whose log events are not events', () => {
+    const control = JSON.stringify({
+      messageType: 'CONTROL_MESSAGE',
+      logEvents: [
+        { id: '1', message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' },
+      ],
+    });
+    const data = JSON.stringify({
+      messageType: 'DATA_MESSAGE',
+      logEvents: [{ message: '{"eventName":"A"}' }],
+    });
+    expect(records(control + data)).toEqual(['{"eventName":"A"}']);
+  });
+
   it('accepts an empty array and an empty Records array as documents of no events', () => {
     expect(records('[]')).toEqual([]);
     expect(records('{"Records":[]}')).toEqual([]);
