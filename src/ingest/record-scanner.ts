@@ -281,6 +281,8 @@ function entryRecord(members: ObjectMembers, buf: Buffer, index: number): EntryR
   }
   const text = members.cloudTrailEvent ?? members.message;
   if (text?.first === QUOTE) return { start: text.start, end: text.end, embedded: true };
+  // Some tools print the event parsed rather than as a string: then it is read in place.
+  if (text?.first === OPEN_BRACE) return { start: text.start, end: text.end, embedded: false };
   throw new LogShapeError(`record ${index} is not a CloudTrail event (${EVENT_FORMS_HINT})`);
 }
 

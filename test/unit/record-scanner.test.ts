@@ -104,6 +104,10 @@ describe('scanRecords', () => {
       ).toEqual([a, b]);
     }
     expect(records(JSON.stringify(a))).toEqual([JSON.stringify(a)]);
+    // lookup-events output whose CloudTrailEvent a tool has parsed: the object is the record.
+    expect(records(`{"Events":[{"EventId":"1","CloudTrailEvent":${JSON.stringify(a)}}]}`)).toEqual([
+      JSON.stringify(a),
+    ]);
     // A detail or an event kept in place is its exact bytes, not a re-serialisation.
     expect(
       records(`{"detail-type":"AWS API Call via CloudTrail","detail":{ "eventName" :"A" }}`),
