@@ -24,8 +24,10 @@ export interface Field {
   readonly name: string;
   readonly type: FieldType;
   /**
-   * Other spellings of the same key met in real files (CloudTrail writes `ARN` inside
-   * `resources`, other producers `arn`). The first spelling present wins.
+   * Other spellings of the same key met in otherwise canonical records (CloudTrail writes `ARN`
+   * inside `resources`, other producers `arn`; Elastic's test data `accountid`). The first
+   * spelling present wins. Records lower-cased throughout need no alias: the transform's
+   * fallback reads them.
    */
   readonly aliases?: readonly string[];
 }
@@ -67,7 +69,12 @@ const userIdentity = struct(
   ),
 );
 
-const resource = struct(f('accountId'), f('type'), f('arn', string, ['ARN']), f('arnPrefix'));
+const resource = struct(
+  f('accountId', string, ['accountid']),
+  f('type'),
+  f('arn', string, ['ARN']),
+  f('arnPrefix'),
+);
 
 const tlsDetails = struct(f('tlsVersion'), f('cipherSuite'), f('clientProvidedHostHeader'));
 
