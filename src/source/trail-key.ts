@@ -54,8 +54,8 @@ const LOG_FILE_NAME =
  * named by the digest's end time (seconds included, unlike logs):
  * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
  */
-const DIGEST_FILE_NAME =
-  /^(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_[A-Za-z0-9._-]+_([a-z0-9-]+)_(\d{8})T(\d{6})Z(?:_backfill)?\.json(?:\.gz)?$/;
+export const DIGEST_FILE_NAME =
+  /^(?<account>\d{12})_CloudTrail-Digest_(?<region>[a-z0-9-]+)_(?<trail>[A-Za-z0-9._-]+)_(?<home>[a-z0-9-]+)_(?<date>\d{8})T(?<time>\d{6})Z(?<backfill>_backfill)?\.json(?:\.gz)?$/;
 /** HHmm or HHmmss of a real time of day. */
 const CLOCK = /^([01]\d|2[0-3])([0-5]\d){1,2}$/;
 
@@ -82,12 +82,10 @@ function fileNameParts(name: string): FileNameParts | undefined {
     const [, account = '', folder = '', region = '', date = '', time = ''] = log;
     return { kind: folder === 'CloudTrail' ? 'log' : 'insight', account, region, date, time };
   }
-  const digest = DIGEST_FILE_NAME.exec(name);
+  const digest = DIGEST_FILE_NAME.exec(name)?.groups;
   if (digest) {
-    const [, account = '', region = '', homeRegion = '', date = '', time = ''] = digest;
-    return REGION_NAME.test(homeRegion)
-      ? { kind: 'digest', account, region, date, time }
-      : undefined;
+    const { account = '', region = '', home = '', date = '', time = '' } = digest;
+    return REGION_NAME.test(home) ? { kind: 'digest', account, region, date, time } : undefined;
   }
   return undefined;
 }

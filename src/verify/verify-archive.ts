@@ -16,7 +16,7 @@ import { FetchError, readWholeObject } from '../source/fetch-object.js';
 import { openSources, s3Settings, type S3Options } from '../source/open-sources.js';
 import { parseObjectFilter } from '../source/object-filter.js';
 import type { S3Settings } from '../source/s3-settings.js';
-import { SIGNATURE_SIDECAR } from '../source/trail-key.js';
+import { DIGEST_FILE_NAME, SIGNATURE_SIDECAR } from '../source/trail-key.js';
 import type { TrailObject } from '../source/trail-object.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { analyseChains, type ChainLink, type MissingRange } from './chains.js';
@@ -96,8 +96,6 @@ export interface VerifyArchiveResult {
   readonly ok: boolean;
 }
 
-const DIGEST_NAME =
-  /^(\d{12})_CloudTrail-Digest_([a-z0-9-]+)_(.+)_([a-z]{2}(?:-[a-z]+)+-\d+)_(\d{8}T\d{6}Z)(_backfill)?\.json(?:\.gz)?$/;
 const LOG_NAME_TIME = /_(\d{8}T\d{4})Z_/;
 
 /** A key or path from its `AWSLogs/` segment on: how digests and archives name the same file. */
@@ -161,11 +159,11 @@ async function checkDigest(
 ): Promise<CheckedDigest> {
   const trailKey =
     trailKeyOf(object.location.kind === 's3' ? object.location.key : object.uri) ?? object.uri;
-  const name = DIGEST_NAME.exec(path.posix.basename(trailKey));
+  const name = DIGEST_FILE_NAME.exec(path.posix.basename(trailKey))?.groups;
   const invalid = (problem: string, rest: Partial<CheckedDigest> = {}): CheckedDigest => ({
     object,
     trailKey,
-    ...(name?.[5] ? { end: fromCompact(name[5]) } : {}),
+    ...(name?.['date'] ? { end: fromCompact(`${name['date']}T${name['time'] ?? ''}Z`) } : {}),
     ...rest,
     problem,
   });
@@ -190,9 +188,9 @@ async function checkDigest(
   const link: ChainLink = {
     trailKey,
     account: document.awsAccountId,
-    region: name?.[2] ?? object.key.region ?? 'unknown',
-    trail: name ? `${name[3] ?? ''} (home region ${name[4] ?? ''})` : 'unknown trail',
-    backfill: name?.[6] !== undefined,
+    region: name?.['region'] ?? object.key.region ?? 'unknown',
+    trail: name ? `${name['trail'] ?? ''} (home region ${name['home'] ?? ''})` : 'unknown trail',
+    backfill: name?.['backfill'] !== undefined,
     start,
     end,
     contentSha256: hashed.sha256,
