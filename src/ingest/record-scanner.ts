@@ -85,6 +85,12 @@ class Cursor {
   pos = 0;
   /** Line breaks replaced by placeholders so far. */
   placeholders = 0;
+  /**
+   * `skipSpace` is inside an object that may be a record (an entry being walked), so its line
+   * breaks must become placeholders. Between records they need not, and a document's records
+   * then need no restoring (NDJSON's line ends are whitespace between records).
+   */
+  inEntry = false;
   constructor(
     readonly buf: Buffer,
     /** Offset of `buf[0]` in the whole document, for the byte numbers of messages. */
@@ -98,12 +104,12 @@ class Cursor {
     return this.base + at;
   }
 
-  /** Skips whitespace, replacing line breaks by their placeholders (they may lie in a record). */
+  /** Skips whitespace, in an entry replacing line breaks by their placeholders. */
   skipSpace(): number | undefined {
     const buf = this.buf;
     for (;;) {
       const c = buf[this.pos];
-      if (c === NEWLINE || c === RETURN) this.#placeLineBreak(this.pos);
+      if ((c === NEWLINE || c === RETURN) && this.inEntry) this.#placeLineBreak(this.pos);
       else if (!isSpace(c)) return c;
       this.pos++;
     }
@@ -307,6 +313,15 @@ const LONGEST_WATCHED_KEY = 16;
  * `cur.pos` after its `[`; otherwise leaves `cur.pos` after the object's `}`.
  */
 function walkObject(cur: Cursor, containers: boolean): ObjectMembers {
+  cur.inEntry = true;
+  try {
+    return walkMembers(cur, containers);
+  } finally {
+    cur.inEntry = false;
+  }
+}
+
+function walkMembers(cur: Cursor, containers: boolean): ObjectMembers {
   const buf = cur.buf;
   const members: ObjectMembers = { start: cur.pos, end: -1, eventKey: false };
   cur.pos++;
@@ -674,9 +689,13 @@ export function holdsPlaceholders(record: Buffer): boolean {
 /** A copy of a record's text with its line breaks back in place of their placeholders. */
 export function restoreLineBreaks(record: Buffer): Buffer {
   const text = Buffer.from(record);
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === LINE_FEED_PLACEHOLDER) text[i] = NEWLINE;
-    else if (text[i] === CARRIAGE_RETURN_PLACEHOLDER) text[i] = RETURN;
+  for (const [placeholder, lineBreak] of [
+    [LINE_FEED_PLACEHOLDER, NEWLINE],
+    [CARRIAGE_RETURN_PLACEHOLDER, RETURN],
+  ] as const) {
+    for (let at = text.indexOf(placeholder); at >= 0; at = text.indexOf(placeholder, at + 1)) {
+      text[at] = lineBreak;
+    }
   }
   return text;
 }
