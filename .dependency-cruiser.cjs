@@ -11,6 +11,7 @@ const LAYERS = [
   ['source', '^src/source/'],
   ['ingest', '^src/ingest/'],
   ['maintenance', '^src/maintenance/'],
+  ['scale', '^src/scale/'],
   ['verify', '^src/verify/'],
   ['query', '^src/query/'],
   ['detect', '^src/detect/'],

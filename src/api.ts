@@ -12,6 +12,7 @@ export {
 } from './ingest/ingest.js';
 export type { ScratchLimits } from './ingest/scratch-file.js';
 export { compact, type CompactOptions, type CompactSummary } from './maintenance/compact.js';
+export { LAKE_ENGINES, lakeDdl, type LakeDdlOptions, type LakeEngine } from './scale/ddl.js';
 export {
   query,
   runQuery,
@@ -68,6 +69,7 @@ export { verificationJson, verificationText } from './verify/verify-text.js';
 export type { DownloadOptions, DownloadSummary } from './source/download.js';
 export type { S3Options } from './source/open-sources.js';
 export type { ObjectSelection } from './source/object-filter.js';
+export type { Shard } from './source/object-shard.js';
 export type { ListingProblem, TrailSource } from './source/trail-source.js';
 export type { ObjectLocation, TrailObject } from './source/trail-object.js';
 export type { TrailKey } from './source/trail-key.js';

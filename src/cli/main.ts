@@ -21,6 +21,9 @@ import { SEVERITIES } from '../detect/finding.js';
 import { ENTITY_KINDS } from '../investigate/entity.js';
 import { CtlakeError } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
+import { LAKE_ENGINES } from '../scale/lake-engines.js';
+import { EVENT_TABLE_NAME } from '../schema/event-schema.js';
+import type { DdlFlags } from './commands/ddl.js';
 import type { DetectFlags } from './commands/detect.js';
 import type { DownloadFlags } from './commands/download.js';
 import type { IngestFlags } from './commands/ingest.js';
@@ -28,7 +31,15 @@ import type { InvestigateFlags } from './commands/investigate.js';
 import type { QueryFlags } from './commands/query.js';
 import type { ReportFlags } from './commands/report.js';
 import type { VerifyFlags } from './commands/verify.js';
-import { collect, collectParam, memorySize, positiveInt, seconds, workerCount } from './options.js';
+import {
+  collect,
+  collectParam,
+  memorySize,
+  positiveInt,
+  seconds,
+  shard,
+  workerCount,
+} from './options.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, say } from './terminal.js';
 
 function buildProgram(setExit: (code: number) => void): Command {
@@ -110,6 +121,12 @@ function buildProgram(setExit: (code: number) => void): Command {
       'read only these CloudTrail regions (repeatable, or comma-separated)',
       collect,
       [],
+    )
+    .addOption(
+      new Option(
+        '--shard <i/n>',
+        'read only share i (from 0) of n, chosen by each object key: n machines each build a lake',
+      ).argParser(shard),
     );
   withOptions(ingest, s3Options()).action(async (sources: string[], flags: IngestFlags) => {
     const { ingestCommand } = await import('./commands/ingest.js');
@@ -311,6 +328,28 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await downloadCommand(source, flags));
     },
   );
+
+  program
+    .command('ddl')
+    .description(
+      `print the DDL that exposes the lake (or its copy on S3) to Athena, Trino, Spark or DuckDB as the ${EVENT_TABLE_NAME} table, the name Lake queries use`,
+    )
+    .addOption(
+      new Option('--engine <engine>', 'the engine').choices(LAKE_ENGINES).makeOptionMandatory(),
+    )
+    .option(
+      '--location <uri>',
+      "where the engine reads the lake's copy: the folder holding its events/, e.g. s3://bucket/prefix (default: the local --lake; required for athena)",
+    )
+    .option(
+      '--table <name>',
+      `the table (or view) name, e.g. audit.${EVENT_TABLE_NAME} (default: ${EVENT_TABLE_NAME})`,
+    )
+    .addOption(lakeOption())
+    .action(async (flags: DdlFlags) => {
+      const { ddlCommand } = await import('./commands/ddl.js');
+      setExit(ddlCommand(flags));
+    });
 
   program
     .command('queries')

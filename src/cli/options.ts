@@ -1,5 +1,6 @@
 /** Parsers of flag values: each refuses a bad value with the reason commander prints. */
 import { InvalidArgumentError } from 'commander';
+import { parseShard, type Shard, SHARD_RULE } from '../source/object-shard.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -37,6 +38,13 @@ export function memorySize(value: string): string {
     throw new InvalidArgumentError('expected at least 16MB');
   }
   return `${match[1] ?? ''}${unit.replace('IB', 'iB')}`;
+}
+
+/** `--shard i/n`. */
+export function shard(value: string): Shard {
+  const parsed = parseShard(value);
+  if (parsed === undefined) throw new InvalidArgumentError(SHARD_RULE);
+  return parsed;
 }
 
 /** A number of seconds, 0 for no limit. */

@@ -58,6 +58,7 @@ export function summaryLine(s: IngestSummary, peakRssBytes?: number): string {
   const extra: string[] = [];
   if (s.unchanged > 0) extra.push(`${s.unchanged} already in the lake`);
   if (s.digests > 0) extra.push(`${s.digests} digest files skipped`);
+  if (s.otherShards > 0) extra.push(`${s.otherShards} objects left to other shards`);
   if (s.replaced > 0) extra.push(`${s.replaced} changed objects re-read, their old rows replaced`);
   const head = s.interrupted ? 'ingest interrupted' : 'ingested';
   return `${head}: ${parts.join(', ')}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`;

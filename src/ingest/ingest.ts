@@ -21,6 +21,7 @@ import {
   type ObjectSelection,
   parseObjectFilter,
 } from '../source/object-filter.js';
+import { checkShard, type Shard } from '../source/object-shard.js';
 import { type S3Options, openSources, s3Settings } from '../source/open-sources.js';
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
@@ -49,6 +50,11 @@ export interface IngestOptions {
   readonly sources: readonly (string | TrailSource)[];
   /** Which objects to read, by key: delivery days, accounts, regions. */
   readonly select?: ObjectSelection;
+  /**
+   * Read only this share of the objects (`--shard i/n`), so that n machines each build a lake of
+   * one share; which objects fall in it depends on each object's name alone (object-shard.ts).
+   */
+  readonly shard?: Shard;
   /** How to reach S3 when a source is there (credentials come from the standard AWS chain). */
   readonly s3?: S3Options;
   /** The lake directory (default `ctlake-lake`); created when missing. */
@@ -65,6 +71,7 @@ export interface IngestOptions {
     todo: number;
     unchanged: number;
     digests: number;
+    otherShards: number;
     bytes: number;
   }) => void;
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -77,6 +84,8 @@ export interface IngestSummary extends IngestProgress {
   readonly runId: number;
   readonly unchanged: number;
   readonly digests: number;
+  /** Objects left to the other shards of a `shard` split (not read, not recorded). */
+  readonly otherShards: number;
   /** Objects whose earlier version's rows were replaced by this run. */
   readonly replaced: number;
   readonly seconds: number;
@@ -99,6 +108,7 @@ async function resolve(options: IngestOptions): Promise<ResolvedOptions> {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`workers: expected a whole number ≥ 1, got ${String(workers)}`);
   }
+  if (options.shard !== undefined) checkShard(options.shard);
   return {
     ...options,
     sources: await openSources(options.sources, s3, filter),
@@ -156,12 +166,13 @@ async function listAndRun(
   const listed = await listAll(options);
   const catalog = await Catalog.open(layout);
   try {
-    const plan = planIngest(listed.objects, await catalog.knownObjects());
+    const plan = planIngest(listed.objects, await catalog.knownObjects(), options.shard);
     const bytesTotal = plan.todo.reduce((n, o) => n + o.size, 0);
     options.onPlanned?.({
       todo: plan.todo.length,
       unchanged: plan.unchanged,
       digests: plan.digests,
+      otherShards: plan.otherShards,
       bytes: bytesTotal,
     });
     const runId = await catalog.beginRun(options.sources.map((s) => s.description).join(' '));
@@ -200,6 +211,7 @@ async function listAndRun(
       runId,
       unchanged: plan.unchanged,
       digests: plan.digests,
+      otherShards: plan.otherShards,
       seconds: (performance.now() - started) / 1000,
       interrupted,
     };

@@ -2,6 +2,7 @@
  * Planning: which listed objects need reading, and how they are grouped into worker tasks.
  */
 import type { CatalogedObject } from '../lake/catalog.js';
+import { inShard, type Shard } from '../source/object-shard.js';
 import type { TrailObject } from '../source/trail-object.js';
 import { SIGNATURE_SIDECAR } from '../source/trail-key.js';
 
@@ -14,16 +15,20 @@ export interface IngestPlan {
   readonly changed: readonly TrailObject[];
   /** Digest files: listed and skipped, never parsed as events. */
   readonly digests: number;
+  /** Objects of events left to the other shards of a `--shard` split: not read, not recorded. */
+  readonly otherShards: number;
 }
 
 export function planIngest(
   listed: Iterable<TrailObject>,
   known: ReadonlyMap<string, CatalogedObject>,
+  shard?: Shard,
 ): IngestPlan {
   const todo: TrailObject[] = [];
   const changed: TrailObject[] = [];
   let unchanged = 0;
   let digests = 0;
+  let otherShards = 0;
   const seen = new Set<string>();
   for (const object of listed) {
     if (seen.has(object.uri)) continue;
@@ -31,6 +36,11 @@ export function planIngest(
     if (object.key.kind === 'digest') {
       // A digest's signature sidecar is part of the digest, not a second one.
       if (!object.uri.endsWith(SIGNATURE_SIDECAR)) digests++;
+      continue;
+    }
+    // After the digests, which no shard reads: every shard counts them alike.
+    if (shard !== undefined && !inShard(object, shard)) {
+      otherShards++;
       continue;
     }
     const before = known.get(object.uri);
@@ -42,7 +52,7 @@ export function planIngest(
     todo.push(object);
   }
   todo.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
-  return { todo, unchanged, changed, digests };
+  return { todo, unchanged, changed, digests, otherShards };
 }
 
 export interface BatchLimits {

@@ -4,11 +4,11 @@
  * instead of failing.
  */
 import { readerPaths } from '../duckdb/file-path.js';
-import { PARTITION_COLUMN } from '../schema/event-schema.js';
+import { EVENT_TABLE_NAME, PARTITION_COLUMN } from '../schema/event-schema.js';
 import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
 import { eventTableColumns } from '../schema/transform.js';
 
-export const EVENT_VIEW = 'cloudtrail';
+export const EVENT_VIEW = EVENT_TABLE_NAME;
 
 /** The view over `parts`, absolute paths of Parquet parts in the lake's Hive layout. */
 export function createEventViewStatement(parts: readonly string[]): string {

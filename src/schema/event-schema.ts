@@ -140,3 +140,9 @@ export const ADDED_COLUMNS = [
 
 /** The Hive partition key of the Parquet layout: the UTC day of eventTime. */
 export const PARTITION_COLUMN = 'event_date';
+
+/**
+ * The name the event table goes by: ctlake's view, what a pasted Lake query's `FROM <event data
+ * store ID>` becomes, and the table `ctlake ddl` creates in other engines by default.
+ */
+export const EVENT_TABLE_NAME = 'cloudtrail';

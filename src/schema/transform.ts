@@ -35,6 +35,7 @@
 import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
 import {
   ADDED_COLUMNS,
+  EVENT_TABLE_NAME,
   type Field,
   type FieldType,
   PARTITION_COLUMN,
@@ -401,5 +402,5 @@ export { PARTITION_COLUMN };
 /** The event table as DDL, one column per line: documentation, and checked against README. */
 export function eventTableDdl(): string {
   const lines = eventTableColumns().map((c) => `  ${quotedIdentifier(c.name)} ${c.sqlType}`);
-  return `CREATE TABLE cloudtrail (\n${lines.join(',\n')}\n)`;
+  return `CREATE TABLE ${EVENT_TABLE_NAME} (\n${lines.join(',\n')}\n)`;
 }

@@ -23,13 +23,15 @@ const LOG_FILE_PATTERNS = [
   '**/+([0-9]).gz',
 ];
 
-function toObject(absolutePath: string, size: number, mtimeMs: number): TrailObject {
+/** The file at `absolutePath`, named in its archive by its path under `root` (`/`-separated). */
+function toObject(absolutePath: string, root: string, size: number, mtimeMs: number): TrailObject {
   return {
     uri: absolutePath,
     location: { kind: 'file', path: absolutePath },
     size,
     version: `${Math.trunc(mtimeMs)}:${size}`,
     key: parseTrailKey(absolutePath),
+    archiveKey: path.relative(root, absolutePath).split(path.sep).join('/'),
   };
 }
 
@@ -73,6 +75,23 @@ function listingFileSystem(onProblem: (problem: ListingProblem) => void): {
   return { stat: stat as typeof fs.stat, readdir: readdir as typeof fs.readdir };
 }
 
+/**
+ * The directory a glob pattern starts from: its part before the first wildcard (fast-glob's
+ * tasks; braces expand to one per alternative, so their common folder).
+ */
+function globBase(pattern: string): string {
+  const bases = fg.generateTasks([pattern]).map((task) => task.base.split('/'));
+  const first = bases[0] ?? ['.'];
+  let common = first.length;
+  for (const base of bases) {
+    let i = 0;
+    while (i < common && base[i] === first[i]) i++;
+    common = i;
+  }
+  // `/{a,b}/x` has `/` in common: its first (empty) segment.
+  return common === 0 ? '.' : first.slice(0, common).join('/') || '/';
+}
+
 export class LocalSource implements TrailSource {
   readonly description: string;
   readonly #spec: string;
@@ -89,7 +108,7 @@ export class LocalSource implements TrailSource {
     const absolute = path.resolve(this.#spec);
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isFile()) {
-      yield toObject(absolute, info.size, info.mtimeMs);
+      yield toObject(absolute, path.dirname(absolute), info.size, info.mtimeMs);
       return;
     }
     const globbing = !info && fg.isDynamicPattern(this.#spec);
@@ -109,12 +128,15 @@ export class LocalSource implements TrailSource {
       });
     });
     if (globbing && entries.length === 0) throw new UsageError(`no files match ${this.#spec}`);
+    // A glob's files are named from its fixed part on (`archive/` of `archive/**/*.json.gz`), as a
+    // directory's are from the directory.
+    const root = globbing ? path.resolve(globBase(this.#spec)) : absolute;
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const entry of entries) {
       signal?.throwIfAborted();
       const s = entry.stats;
       if (!s) continue;
-      yield toObject(path.resolve(entry.path), s.size, s.mtimeMs);
+      yield toObject(path.resolve(entry.path), root, s.size, s.mtimeMs);
     }
   }
 }

@@ -125,6 +125,7 @@ export class S3Source implements TrailSource {
       size,
       version: plainEtag,
       key: parseTrailKey(key),
+      archiveKey: key,
     };
   }
 

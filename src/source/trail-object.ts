@@ -16,4 +16,11 @@ export interface TrailObject {
   /** Changes when the content may have changed: mtime for files, ETag for S3. */
   readonly version: string;
   readonly key: TrailKey;
+  /**
+   * The object's name within its archive, the same on every copy of it, `/`-separated: the S3
+   * key, or a file's path under the directory (or the glob's fixed part) its source names; a file
+   * named on its own, its file name. `--shard` hashes it outside CloudTrail's layout
+   * (object-shard.ts); a source of one's own that leaves it out is sharded by `uri`.
+   */
+  readonly archiveKey?: string;
 }

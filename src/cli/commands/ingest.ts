@@ -1,5 +1,6 @@
 /** `ctlake ingest`: flags → ingest() → progress, one line per bad object, the summary. */
 import { ingest } from '../../ingest/ingest.js';
+import type { Shard } from '../../source/object-shard.js';
 import { IngestProgressBar, summaryLine } from '../progress.js';
 import { type S3Flags, s3OptionsOf } from '../s3-flags.js';
 import { EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, onInterrupt, say } from '../terminal.js';
@@ -13,6 +14,7 @@ export interface IngestFlags extends S3Flags {
   until?: string;
   account: string[];
   region: string[];
+  shard?: Shard;
 }
 
 export async function ingestCommand(sources: string[], flags: IngestFlags): Promise<number> {
@@ -22,6 +24,7 @@ export async function ingestCommand(sources: string[], flags: IngestFlags): Prom
     const summary = await ingest({
       sources,
       select: flags,
+      shard: flags.shard,
       s3: s3OptionsOf(flags),
       lakeDir: flags.lake,
       workers: flags.workers,

@@ -7,9 +7,10 @@
  * - `${name}` template parameters (`eventTime >= '${date_filter}'` in AWS's samples), which become
  *   DuckDB named parameters (`$name`), bound at execution, never spliced into the text.
  */
+import { EVENT_TABLE_NAME } from '../../schema/event-schema.js';
 import { tokenize } from './sql-lexer.js';
 
-export const EVENT_TABLE = 'cloudtrail';
+export const EVENT_TABLE = EVENT_TABLE_NAME;
 
 const STORE_REFERENCE = new RegExp(
   [
