@@ -7,13 +7,12 @@
  * event) is left out: it measures the cost of a file, not of a form. Writes
  * bench/RESULTS-forms.md and its block in bench/RESULTS.md. Nothing here asserts a timing.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { generateArchive } from '../fixtures/generator/archive.js';
+import { gzipSync } from 'node:zlib';
+import { generateArchive, readArchiveRecords } from '../fixtures/generator/archive.js';
 import { EVENT_FORMS, type EventForm, encodeEventForm } from '../fixtures/generator/forms.js';
-import type { JsonObject } from '../fixtures/generator/identities.js';
 import { ctlakeRun, log, MACHINE, median, OUT_DIR, publishTable, type Run } from './bench-run.js';
 
 const { values } = parseArgs({
@@ -38,17 +37,7 @@ await generateArchive({
   days: 2,
   bursts: false,
 });
-const records: JsonObject[] = readdirSync(archive, { recursive: true, encoding: 'utf8' })
-  .filter((name) => name.includes('/CloudTrail/') && name.endsWith('.json.gz'))
-  .sort()
-  .flatMap(
-    (name) =>
-      (
-        JSON.parse(gunzipSync(readFileSync(path.join(archive, name))).toString()) as {
-          Records: JsonObject[];
-        }
-      ).Records,
-  );
+const records = readArchiveRecords(archive);
 rmSync(archive, { recursive: true, force: true });
 
 const gzipBytes = new Map<EventForm, number>();

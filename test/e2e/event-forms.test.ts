@@ -7,11 +7,11 @@
  * string's value), and its checksum recomputable from that text.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateArchive } from '../../fixtures/generator/archive.js';
+import { generateArchive, readArchiveRecords } from '../../fixtures/generator/archive.js';
 import { EVENT_FORMS, type EventForm, encodeEventForm } from '../../fixtures/generator/forms.js';
 import type { JsonObject } from '../../fixtures/generator/identities.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
@@ -37,20 +37,6 @@ const FILE_NAMES: Partial<Record<EventForm, string>> = {
 };
 const PROVENANCE = ['sourceObject', 'recordIndex', 'eventJson', 'eventJsonChecksum'];
 
-function logEvents(archive: string): JsonObject[] {
-  const files = readdirSync(archive, { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.includes('/CloudTrail/') && name.endsWith('.json.gz'))
-    .sort();
-  return files.flatMap(
-    (name) =>
-      (
-        JSON.parse(gunzipSync(readFileSync(path.join(archive, name))).toString()) as {
-          Records: JsonObject[];
-        }
-      ).Records,
-  );
-}
-
 describe('every form events travel in gives the same rows', () => {
   const dir = tempDir('forms');
   const formsDir = path.join(dir, 'forms');
@@ -70,7 +56,7 @@ describe('every form events travel in gives the same rows', () => {
       end: new Date('2026-06-01T00:00:00Z'),
       days: 1,
     });
-    events = logEvents(archive);
+    events = readArchiveRecords(archive);
     for (const form of EVENT_FORMS) {
       mkdirSync(path.join(formsDir, form), { recursive: true });
       for (const file of encodeEventForm(events, form)) {

@@ -3,23 +3,12 @@
  * with JSON.parse straight from the files, so a test can compute the answer a query should give
  * without asking ctlake.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import fg from 'fast-glob';
+import { readArchiveRecords } from '../../fixtures/generator/archive.js';
 
 export type Rec = Record<string, unknown>;
 
 export function readRecords(root: string): Rec[] {
-  const files = fg
-    .sync('**/*.json.gz', { cwd: root, absolute: true })
-    .filter((f) => !f.includes('CloudTrail-Digest'));
-  return files.flatMap((file) => {
-    const doc = JSON.parse(gunzipSync(readFileSync(path.resolve(file))).toString()) as {
-      Records: Rec[];
-    };
-    return doc.Records;
-  });
+  return readArchiveRecords(root);
 }
 
 /** `record.a.b.c`, or undefined. */
