@@ -352,6 +352,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command('merge')
+    .description(
+      'merge lakes built apart (the shards of ingest --shard i/n) into the --lake one, without reading an event again; the merged lakes are left as they were',
+    )
+    .argument('<lakes...>', 'the lake directories to merge in')
+    .addOption(
+      new Option(
+        '--lake <dir>',
+        'the lake they are merged into (created when absent)',
+      ).makeOptionMandatory(),
+    )
+    .action(async (sources: string[], flags: { lake: string }) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      setExit(await mergeCommand(sources, flags));
+    });
+
+  program
     .command('queries')
     .description('list the named queries (run one with ctlake query --name NAME)')
     .action(async () => {

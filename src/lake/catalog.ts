@@ -29,6 +29,7 @@ import { isLockError } from '../duckdb/errors.js';
 import { readerPath, readerPaths } from '../duckdb/file-path.js';
 import { LAKE_PARQUET_CODEC, parquetCopyOptions } from '../duckdb/parquet.js';
 import type { LakeLayout } from './layout.js';
+import { type AttachedCatalog, sharedObjectSql, unionCatalogSql } from './merge-sql.js';
 import { objectsSelect } from './objects-view.js';
 import { publishPartSet } from './part-set.js';
 import { hasLiveReaders } from './reader-leases.js';
@@ -110,6 +111,22 @@ export interface ObjectVerification {
   readonly status: string;
   readonly reason?: string;
   readonly digest?: string;
+}
+
+/** Another lake's catalog, attached read-only to be merged in, with its live parts. */
+export interface MergeSource {
+  readonly layout: LakeLayout;
+  readonly catalog: AttachedCatalog;
+  readonly parts: readonly RecordedPart[];
+  /** Objects its catalog holds. */
+  readonly objects: number;
+}
+
+/** An object two of the merged lakes hold (lake indexes: 0 the lake merged into, then the sources). */
+export interface SharedObject {
+  readonly identity: string;
+  readonly uris: readonly string[];
+  readonly lakes: readonly number[];
 }
 
 /** Whether `eventsDir` holds any Parquet part (a lake's data, with or without its catalog). */
@@ -406,15 +423,7 @@ export class Catalog {
       for (const part of retire) {
         await c.run(`UPDATE parts SET state = 'retired' WHERE part = $1`, [part]);
       }
-      await this.#append('new_parts', parts, (a, p) => {
-        a.appendVarchar(p.lakePath);
-        a.appendInteger(runId);
-        a.appendBigInt(BigInt(p.rows));
-        a.appendBigInt(BigInt(p.bytes));
-        a.appendVarchar(p.stagedPath);
-        a.appendVarchar('pending');
-        a.appendVarchar(p.sha256);
-      });
+      await this.#appendPendingParts(runId, parts);
       await this.#append('new_objects', objects, (a, o) => {
         a.appendVarchar(o.uri);
         a.appendBigInt(BigInt(o.size));
@@ -447,6 +456,105 @@ export class Catalog {
       );
     }
     await this.#settleParts();
+  }
+
+  /**
+   * Attaches other lakes' catalogs read-only (which also keeps any ingest from writing to them
+   * until the merge ends), numbering their runs after this lake's own, in order.
+   */
+  async attachForMerge(layouts: readonly LakeLayout[]): Promise<MergeSource[]> {
+    const [own] = await this.#rows(`SELECT coalesce(max(run_id), 0) AS n FROM runs`);
+    let runOffset = Number(own?.['n'] ?? 0);
+    const sources: MergeSource[] = [];
+    for (const [i, layout] of layouts.entries()) {
+      const alias = `merged_${String(i)}`;
+      try {
+        await this.#connection.run(
+          `ATTACH ${quotedString(layout.catalogPath)} AS ${alias} (READ_ONLY)`,
+        );
+      } catch (error) {
+        if (isLockError(error)) {
+          throw new LakeBusyError(layout.root, firstLine(error), { cause: error });
+        }
+        throw new CtlakeError(
+          'LAKE_INVALID',
+          `cannot read the catalog of ${layout.root}: ${firstLine(error)}`,
+          { cause: error },
+        );
+      }
+      const parts = (
+        await this.#rows(RECORDED_PARTS_SQL.replace('FROM parts', `FROM ${alias}.parts`))
+      ).map(recordedPart);
+      const [counts] = await this.#rows(
+        `SELECT (SELECT coalesce(max(run_id), 0) FROM ${alias}.runs) AS runs, (SELECT count(*) FROM ${alias}.objects) AS objects`,
+      );
+      sources.push({
+        layout,
+        catalog: { alias, runOffset, label: `[merged from ${layout.root}] ` },
+        parts,
+        objects: Number(counts?.['objects'] ?? 0),
+      });
+      runOffset += Number(counts?.['runs'] ?? 0);
+    }
+    return sources;
+  }
+
+  /** The first object (by name) that two of the lakes hold, if any. */
+  async sharedObject(sources: readonly MergeSource[]): Promise<SharedObject | undefined> {
+    const [row] = await this.#rows(sharedObjectSql(sources.map((s) => s.catalog)));
+    if (row === undefined) return undefined;
+    return {
+      identity: String(row['identity']),
+      uris: (row['uris'] as unknown[]).map(String),
+      lakes: (row['lakes'] as unknown[]).map(Number),
+    };
+  }
+
+  /**
+   * Unions the sources' catalogs into this one and records `parts` (staged copies of their live
+   * parts) in one transaction, then moves the parts into events/, as a task's commit does.
+   */
+  async commitMerge(
+    runId: number,
+    sources: readonly MergeSource[],
+    parts: readonly CommittedPart[],
+  ): Promise<void> {
+    const c = this.#connection;
+    await c.run('BEGIN TRANSACTION');
+    try {
+      for (const source of sources) await c.run(unionCatalogSql(source.catalog));
+      await this.#appendPendingParts(runId, parts);
+      await c.run('INSERT INTO parts SELECT * FROM new_parts; DELETE FROM new_parts');
+      await c.run('COMMIT');
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined);
+      throw new CtlakeError(
+        machineFault(error) === undefined ? 'LAKE_INVALID' : 'MACHINE_FAULT',
+        `cannot commit the merge to ${this.#layout.catalogPath}: ${firstLine(error)}`,
+        { cause: error },
+      );
+    }
+    await this.#settleParts();
+  }
+
+  /** Detaches the catalogs `attachForMerge` attached. */
+  async detach(sources: readonly MergeSource[]): Promise<void> {
+    for (const source of sources) {
+      await this.#connection.run(`DETACH ${source.catalog.alias}`).catch(() => undefined);
+    }
+  }
+
+  /** Stages `parts` in `new_parts` as pending: the commit moves them in. */
+  async #appendPendingParts(runId: number, parts: readonly CommittedPart[]): Promise<void> {
+    await this.#append('new_parts', parts, (a, p) => {
+      a.appendVarchar(p.lakePath);
+      a.appendInteger(runId);
+      a.appendBigInt(BigInt(p.rows));
+      a.appendBigInt(BigInt(p.bytes));
+      a.appendVarchar(p.stagedPath);
+      a.appendVarchar('pending');
+      a.appendVarchar(p.sha256);
+    });
   }
 
   async #append<T>(

@@ -46,12 +46,20 @@ export function parseShard(text: string): Shard | undefined {
   return shard !== undefined && isValid(shard) ? shard : undefined;
 }
 
+/**
+ * The path of an object from its last `AWSLogs` segment on, the same wherever the archive is
+ * kept; undefined outside CloudTrail's layout. (merge-sql.ts's OBJECT_IDENTITY_SQL is this rule
+ * in SQL, for a catalog's objects.)
+ */
+export function trailRelativeName(uri: string): string | undefined {
+  const parts = uri.split(/[\\/]/);
+  const at = parts.lastIndexOf('AWSLogs');
+  return at >= 0 ? parts.slice(at).join('/') : undefined;
+}
+
 /** The name an object is sharded by (see the top of this file). */
 export function shardKey(object: TrailObject): string {
-  const parts = object.uri.split(/[\\/]/);
-  const at = parts.lastIndexOf('AWSLogs');
-  if (at >= 0) return parts.slice(at).join('/');
-  return object.archiveKey ?? object.uri;
+  return trailRelativeName(object.uri) ?? object.archiveKey ?? object.uri;
 }
 
 /** Which of `count` shards the name `key` falls in. */

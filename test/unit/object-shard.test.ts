@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { OBJECT_IDENTITY_SQL } from '../../src/lake/merge-sql.js';
 import { UsageError } from '../../src/errors.js';
 import { planIngest } from '../../src/ingest/plan.js';
 import { LocalSource } from '../../src/source/local.js';
@@ -11,6 +13,7 @@ import {
   type Shard,
   shardKey,
   shardOf,
+  trailRelativeName,
 } from '../../src/source/object-shard.js';
 import { parseTrailKey } from '../../src/source/trail-key.js';
 import type { TrailObject } from '../../src/source/trail-object.js';
@@ -237,5 +240,29 @@ describe("an object's shard key", () => {
       key: { kind: 'log' },
     };
     expect(shardKey(object)).toBe('custom://place/x.json');
+  });
+});
+
+describe('an object’s identity across lakes (merge) is the shard rule’s name', () => {
+  it.each([
+    `s3://trail-bucket/${layoutKey(3, 7)}`,
+    `s3://trail-bucket/org/AWSLogs/o-abc123/${layoutKey(3, 7)}`,
+    `/data/copy/${layoutKey(3, 7)}`,
+    `/data/AWSLogs/old/AWSLogs/${ACCOUNT}/CloudTrail/x.json.gz`,
+    '/data/exports/events.jsonl.gz',
+    's3://bucket/AWSLogsX/file.json.gz',
+  ])('%s', async (uri) => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT ${OBJECT_IDENTITY_SQL} AS identity FROM (SELECT $1 AS uri)`,
+        [uri],
+      );
+      expect(reader.getRowObjectsJS()[0]?.['identity']).toBe(trailRelativeName(uri) ?? uri);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 });

@@ -25,19 +25,25 @@ export async function fingerprint(lake: string, where = 'true'): Promise<LakeFin
   };
 }
 
-/** Events the catalog says are in the lake (read-only; the lake must not be in use). */
-export async function catalogEvents(lake: string): Promise<number> {
+/** Rows of a query over the lake's catalog (read-only; the lake must not be in use). */
+export async function catalogRows(lake: string, sql: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(path.join(lake, 'catalog.duckdb'), {
     access_mode: 'READ_ONLY',
   });
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(
-      `SELECT coalesce(sum(events), 0)::BIGINT AS n FROM objects`,
-    );
-    return Number(reader.getRowObjectsJS()[0]?.['n']);
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/** Events the catalog says are in the lake (read-only; the lake must not be in use). */
+export async function catalogEvents(lake: string): Promise<number> {
+  const [row] = await catalogRows(
+    lake,
+    `SELECT coalesce(sum(events), 0)::BIGINT AS n FROM objects`,
+  );
+  return Number(row?.['n']);
 }
