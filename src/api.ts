@@ -79,6 +79,14 @@ export async function download(
 ): Promise<import('./source/download.js').DownloadSummary> {
   return (await import('./source/download.js')).download(options);
 }
+export { merge, type MergeOptions, type MergeSummary } from './scale/merge.js';
+export type { PushManifest, PushOptions, PushSummary } from './scale/push.js';
+/** Uploads the lake's live parts and a manifest to S3 (loads the AWS SDK). */
+export async function push(
+  options: import('./scale/push.js').PushOptions,
+): Promise<import('./scale/push.js').PushSummary> {
+  return (await import('./scale/push.js')).push(options);
+}
 export {
   CtlakeError,
   type CtlakeErrorCode,

@@ -28,6 +28,7 @@ import type { DetectFlags } from './commands/detect.js';
 import type { DownloadFlags } from './commands/download.js';
 import type { IngestFlags } from './commands/ingest.js';
 import type { InvestigateFlags } from './commands/investigate.js';
+import type { PushFlags } from './commands/push.js';
 import type { QueryFlags } from './commands/query.js';
 import type { ReportFlags } from './commands/report.js';
 import type { VerifyFlags } from './commands/verify.js';
@@ -367,6 +368,21 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { mergeCommand } = await import('./commands/merge.js');
       setExit(await mergeCommand(sources, flags));
     });
+
+  const pushCmd = program
+    .command('push')
+    .description(
+      "upload the lake's live parts and a manifest to S3, for Athena/Trino/Spark to query in place (see ctlake ddl); resumable, uploads only what is not there yet, and deletes what under <prefix>/events/ is no longer in the lake",
+    )
+    .argument('<destination>', 's3://bucket[/prefix]: the folder that will hold events/')
+    .addOption(lakeOption())
+    .addOption(
+      new Option('--concurrency <n>', 'parts uploaded at once').argParser(positiveInt).default(4),
+    );
+  withOptions(pushCmd, s3Options()).action(async (destination: string, flags: PushFlags) => {
+    const { pushCommand } = await import('./commands/push.js');
+    setExit(await pushCommand(destination, flags));
+  });
 
   program
     .command('queries')

@@ -1,18 +1,24 @@
 /**
  * A loopback HTTP proxy in front of the S3 server that counts requests and injects the faults
  * of real networks into object GETs: 503 SlowDown, a reset before the response headers, a body
- * cut off after 100 bytes or after half its length, and (for one key) 403 Access Denied. Independent of which server is behind.
+ * cut off after 100 bytes or after half its length, and (for one key) 403 Access Denied; and cuts
+ * the connections of object PUTs once a given number has passed. Independent of which server is behind.
  */
 import http from 'node:http';
 import { freePort } from '../../fixtures/s3-server.js';
 
-export type Fault = 'slowdown' | 'reset' | 'cut-body' | 'cut-late' | 'deny';
+export type Fault = 'slowdown' | 'reset' | 'cut-body' | 'cut-late' | 'deny' | 'cut-upload';
 
 export interface FaultPlan {
   /** Faults applied to object GETs, in order, one per request, then pass-through. */
   readonly sequence?: readonly Fault[];
   /** Faults applied to every GET of keys containing the text. */
   readonly always?: readonly { readonly keyContains: string; readonly fault: Fault }[];
+  /**
+   * Object PUTs let through before the network "goes down": every later PUT has its connection
+   * cut as its body arrives.
+   */
+  readonly putsBeforeCut?: number;
 }
 
 export interface RequestLog {
@@ -43,6 +49,11 @@ export class FaultProxy {
     return this.log.filter((r) => r.method === 'GET' && !r.list).length;
   }
 
+  /** Object PUTs the server received (not the ones cut). */
+  get objectPuts(): RequestLog[] {
+    return this.log.filter((r) => r.method === 'PUT' && r.fault === null);
+  }
+
   get listRequests(): RequestLog[] {
     return this.log.filter((r) => r.list);
   }
@@ -54,6 +65,11 @@ export class FaultProxy {
       const url = new URL(req.url ?? '/', 'http://proxy');
       const list = url.searchParams.has('list-type');
       let fault: Fault | null = null;
+      const putsBeforeCut = this.#plan.putsBeforeCut;
+      if (req.method === 'PUT' && putsBeforeCut !== undefined) {
+        const puts = this.log.filter((r) => r.method === 'PUT').length;
+        if (puts >= putsBeforeCut) fault = 'cut-upload';
+      }
       if (req.method === 'GET' && !list) {
         const always = this.#plan.always?.find((a) =>
           decodeURIComponent(url.pathname).includes(a.keyContains),
@@ -72,6 +88,11 @@ export class FaultProxy {
       });
       if (fault === 'reset') {
         req.socket.destroy();
+        return;
+      }
+      if (fault === 'cut-upload') {
+        req.once('data', () => req.socket.destroy());
+        req.once('end', () => req.socket.destroy());
         return;
       }
       if (fault === 'slowdown' || fault === 'deny') {
