@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS objects (
   sha256      VARCHAR                    -- of the bytes as read; NULL in lakes from before it
 );
 
+-- The lake's identity, made once: `ctlake push` writes it into the manifest on S3 and refuses a
+-- prefix that holds another lake's push (whose parts it would overwrite and delete).
+CREATE TABLE IF NOT EXISTS lake (id VARCHAR NOT NULL);
+INSERT INTO lake SELECT CAST(uuid() AS VARCHAR) WHERE NOT EXISTS (SELECT 1 FROM lake);
+
 -- Lakes written before the hashes were recorded gain the columns (NULL for what is there).
 ALTER TABLE parts ADD COLUMN IF NOT EXISTS sha256 VARCHAR;
 ALTER TABLE objects ADD COLUMN IF NOT EXISTS sha256 VARCHAR;

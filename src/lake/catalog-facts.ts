@@ -23,6 +23,8 @@ export interface CatalogFacts {
   readonly parts: readonly RecordedPart[];
   readonly unreadable: readonly UnreadableObject[];
   readonly runs: number;
+  /** The lake's identity (null for a lake not opened for writing since ctlake made one). */
+  readonly lakeId: string | null;
   /** ISO 8601 UTC, when the last run finished, if one has. */
   readonly lastRunFinished: string | null;
 }
@@ -62,9 +64,15 @@ export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead>
     const [runs] = await rows(
       `SELECT count(*) AS runs, CAST(max(finished_at) AS VARCHAR) AS finished FROM runs`,
     );
+    const [hasIdentity] = await rows(
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'lake'`,
+    );
+    const [identity] =
+      Number(hasIdentity?.['n']) > 0 ? await rows(`SELECT max(id) AS id FROM lake`) : [];
     return {
       ok: true,
       facts: {
+        lakeId: typeof identity?.['id'] === 'string' ? identity['id'] : null,
         parts: parts.map(recordedPart),
         unreadable: unreadable.map((r) => ({
           uri: String(r['uri']),

@@ -23,6 +23,7 @@ import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
@@ -76,6 +77,8 @@ const ATTEMPTS = 4;
 export interface PushManifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly ctlakeVersion: string;
+  /** The pushed lake's identity: a prefix holds one lake. */
+  readonly lakeId: string | null;
   /** ISO 8601 UTC. */
   readonly pushedAt: string;
   readonly events: number;
@@ -168,6 +171,33 @@ async function upload(
   }
 }
 
+/** The lake ID in the prefix's manifest: undefined without one, null in one that has none. */
+async function pushedLake(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<string | null | undefined> {
+  let text: string;
+  try {
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+      signal ? { abortSignal: signal } : {},
+    );
+    text = (await response.Body?.transformToString()) ?? '';
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return undefined;
+    throw error;
+  }
+  try {
+    const manifest = JSON.parse(text) as Partial<PushManifest>;
+    return typeof manifest.lakeId === 'string' ? manifest.lakeId : null;
+  } catch {
+    return null;
+  }
+}
+
 function destinationOf(text: string): { bucket: string; prefix: string } {
   const location = parseS3Uri(text);
   if (location === undefined) {
@@ -181,7 +211,7 @@ function destinationOf(text: string): { bucket: string; prefix: string } {
 async function partsToPush(
   lakeDir: string,
   prefix: string,
-): Promise<{ parts: PartToPush[]; release: () => void }> {
+): Promise<{ parts: PartToPush[]; lakeId: string | null; release: () => void }> {
   const layout = lakeLayout(lakeDir);
   const lease = takeReaderLease(layout);
   try {
@@ -200,6 +230,7 @@ async function partsToPush(
     }
     return {
       parts,
+      lakeId: read.facts.lakeId,
       release: () => {
         lease.release();
       },
@@ -219,7 +250,7 @@ async function partsToPush(
 export async function push(options: PushOptions): Promise<PushSummary> {
   const { bucket, prefix } = destinationOf(options.destination);
   const where = `s3://${bucket}/${prefix}`;
-  const { parts, release } = await partsToPush(options.lakeDir ?? DEFAULT_LAKE_DIR, prefix);
+  const { parts, lakeId, release } = await partsToPush(options.lakeDir ?? DEFAULT_LAKE_DIR, prefix);
   const client = createS3Client(s3Settings(options.s3), { maxAttempts: 1 });
   const signal = options.signal;
   const failed = (what: string, error: unknown): CtlakeError =>
@@ -231,6 +262,15 @@ export async function push(options: PushOptions): Promise<PushSummary> {
           cause: error,
         });
   try {
+    const manifestKey = `${prefix}${PUSH_MANIFEST}`;
+    const pushed = await pushedLake(client, bucket, manifestKey, signal).catch((error: unknown) => {
+      throw failed(`cannot read s3://${bucket}/${manifestKey}`, error);
+    });
+    if (pushed !== undefined && pushed !== null && lakeId !== null && pushed !== lakeId) {
+      throw new UsageError(
+        `push: ${where} holds another lake's push (lake ${pushed}, this one is ${lakeId}), whose parts this push would overwrite and delete: push each lake to its own prefix (merge shards first)`,
+      );
+    }
     let held: Map<string, number>;
     try {
       held = await listSizes(client, bucket, `${prefix}events/`, signal);
@@ -262,6 +302,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
     const manifest: PushManifest = {
       format: MANIFEST_FORMAT,
       ctlakeVersion: packageVersion(),
+      lakeId,
       pushedAt: new Date().toISOString(),
       events: parts.reduce((n, p) => n + p.rows, 0),
       parts: parts.map((p) => ({
@@ -271,7 +312,6 @@ export async function push(options: PushOptions): Promise<PushSummary> {
         sha256: p.sha256,
       })),
     };
-    const manifestKey = `${prefix}${PUSH_MANIFEST}`;
     try {
       await client.send(
         new PutObjectCommand({

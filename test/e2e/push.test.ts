@@ -195,6 +195,33 @@ describe.skipIf(!hasMoto())('ctlake push to a real S3-compatible server', () => 
     expect(withoutManifest(await held())).toEqual(live);
   });
 
+  it("refuses a prefix that holds another lake's push, changing nothing there", async () => {
+    const other = path.join(dir, 'other-lake');
+    const ingested = await ctlake([
+      'ingest',
+      path.join(dir, 'archive'),
+      '--lake',
+      other,
+      '--workers',
+      '1',
+      '--quiet',
+    ]);
+    expect(ingested.code, ingested.stderr).toBe(0);
+    const before = await held();
+    proxy.setPlan({});
+    const refused = await ctlake(
+      ['push', `s3://${BUCKET}/${PREFIX}`, '--lake', other, '--endpoint-url', proxy.endpoint],
+      { env: ENV },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(
+      /holds another lake's push \(lake [0-9a-f-]{36}, this one is [0-9a-f-]{36}\)/,
+    );
+    expect(proxy.objectPuts).toEqual([]);
+    expect(await held()).toEqual(before);
+  });
+
   it.each([
     ['a local path', [path.join(dir, 'elsewhere')], /is not an S3 location/],
     ['no lake', ['s3://lake-bucket/x', '--lake', path.join(dir, 'none')], /no lake at/],
