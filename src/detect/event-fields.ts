@@ -6,6 +6,8 @@
  * top-level key reads the map, where nested values are JSON text as in CloudTrail Lake; any other
  * path reads the record's own JSON. Through arrays (`resources.ARN`,
  * `requestParameters.containerDefinitions.command`) a path has several values: it is a list.
+ * Lists and casts are spelt as Trino spells them (`ARRAY[…]`, `CAST(… AS …)`), which DuckDB reads
+ * too, so that the compiled rules parse with Trino's grammar (test/unit/trino-sql.test.ts).
  */
 import { type Field, type FieldType, RECORD_FIELDS } from '../schema/event-schema.js';
 import { jsonPath } from './metric-filter/pattern-sql.js';
@@ -56,10 +58,10 @@ function jsonValue(
     (_, i) => jsonPath(steps.slice(0, i + 1)) + '[*]' + jsonPath(steps.slice(i + 1)).slice(1),
   );
   if (!record) variants.push('$[*]' + jsonPath(steps).slice(1));
-  const throughArrays = variants.map((path) => `coalesce(${extract(path)}, [])`);
+  const throughArrays = variants.map((path) => `coalesce(${extract(path)}, ARRAY[])`);
   return {
     kind: 'list',
-    sql: `list_filter(flatten([[${exact}], ${throughArrays.join(', ')}]), v -> v IS NOT NULL)`,
+    sql: `list_filter(flatten(ARRAY[ARRAY[${exact}], ${throughArrays.join(', ')}]), v -> v IS NOT NULL)`,
   };
 }
 
@@ -71,7 +73,7 @@ function jsonValue(
 function mapText(map: string): FieldValue {
   return {
     kind: 'scalar',
-    sql: `CASE WHEN ${map} IS NOT NULL THEN '{' || array_to_string(list_transform(map_entries(${map}), e -> to_json(e.key)::VARCHAR || ':' || CASE WHEN e.value IS NULL THEN 'null' WHEN starts_with(e.value, '{') OR starts_with(e.value, '[') THEN e.value ELSE to_json(e.value)::VARCHAR END), ',') || '}' END`,
+    sql: `CASE WHEN ${map} IS NOT NULL THEN '{' || array_to_string(list_transform(map_entries(${map}), e -> CAST(to_json(e.key) AS VARCHAR) || ':' || CASE WHEN e.value IS NULL THEN 'null' WHEN starts_with(e.value, '{') OR starts_with(e.value, '[') THEN e.value ELSE CAST(to_json(e.value) AS VARCHAR) END), ',') || '}' END`,
   };
 }
 
@@ -83,7 +85,7 @@ function mapValue(value: string): FieldValue {
   return {
     kind: 'mapValue',
     sql: value,
-    elements: `list_concat([${value}], coalesce(TRY(json_extract_string(${value}, '$[*]')), []))`,
+    elements: `list_concat(ARRAY[${value}], coalesce(TRY(json_extract_string(${value}, '$[*]')), ARRAY[]))`,
   };
 }
 

@@ -147,53 +147,32 @@ describe('every shipped query parses with Trino’s grammar', () => {
 /**
  * The detection packs ship rules (YAML), not SQL: ctlake compiles each into a condition that its
  * own DuckDB session runs over the lake (Sigma rules: src/detect/sigma/sigma-sql.ts; metric
- * filters: src/detect/metric-filter/pattern-sql.ts). That SQL is DuckDB's by design — it calls
- * DuckDB's list, JSON and regular-expression functions (list_filter, len, map_extract_value,
- * json_extract_string with DuckDB's JSON paths, regexp_matches, …), which no grammar checks —
- * and uses three spellings Trino's grammar lacks. Each is listed with why and put in Trino's
- * spelling before parsing, so a rule that needs any other construct fails here, and so does an
- * entry no rule uses any more. (The anomaly pack is no rule file: its SQL, in
+ * filters: src/detect/metric-filter/pattern-sql.ts). That SQL calls DuckDB's list, JSON and
+ * regular-expression functions (list_filter, len, map_extract_value, json_extract_string with
+ * DuckDB's JSON paths, regexp_matches, …), which no grammar checks, so it runs only in ctlake; its
+ * lists and casts are spelt as Trino spells them, and one spelling Trino's grammar lacks is listed
+ * here with why and put in Trino's before parsing, so a rule that needs any other construct fails
+ * here, and so does an entry no rule uses any more. (The anomaly pack is no rule file: its SQL, in
  * src/detect/anomalies.ts, is DuckDB's throughout — GROUP BY ALL, MATERIALIZED, struct literals,
  * `//` — and so is the SQL of the runners that group the matches, src/detect/*.ts.)
  */
 const DUCKDB_SPELLINGS = {
   ILIKE:
-    'Sigma matches strings case-insensitively; Trino has no ILIKE and writes lower(x) LIKE lower(p)',
-  'list literal [a, b]': 'a field read through arrays is a DuckDB list; Trino writes ARRAY[a, b]',
-  'cast x::TYPE':
-    "a whole map field's JSON text is rebuilt with to_json(…)::VARCHAR; Trino writes CAST(x AS VARCHAR)",
+    'Sigma matches strings case-insensitively: DuckDB’s own operator for it; Trino has no ILIKE and writes lower(x) LIKE lower(p)',
 } as const;
 type DuckdbSpelling = keyof typeof DUCKDB_SPELLINGS;
 
 /** `sql` with the listed DuckDB spellings in Trino's, and which of them it used. */
 function inTrinoSpelling(sql: string, used: Set<DuckdbSpelling>): string {
-  const tokens = tokenize(sql);
-  let out = '';
-  let previous: (typeof tokens)[number] | undefined;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as (typeof tokens)[number];
-    let text = token.text;
-    if (token.kind === 'word' && text.toUpperCase() === 'ILIKE') {
-      used.add('ILIKE');
-      text = 'LIKE';
-    } else if (text === '[' && token.kind === 'other') {
-      // A subscript follows a name or a closing bracket; a list literal anything else.
-      const subscript =
-        previous !== undefined &&
-        (previous.kind === 'word' || previous.kind === 'quoted' || /^[)\]]$/.test(previous.text));
-      if (!subscript) {
-        used.add('list literal [a, b]');
-        text = 'ARRAY[';
+  return tokenize(sql)
+    .map((token) => {
+      if (token.kind === 'word' && token.text.toUpperCase() === 'ILIKE') {
+        used.add('ILIKE');
+        return 'LIKE';
       }
-    } else if (text === ':' && tokens[i + 1]?.text === ':' && tokens[i + 2]?.kind === 'word') {
-      used.add('cast x::TYPE');
-      i += 2;
-      continue;
-    }
-    out += text;
-    if (token.kind !== 'space' && token.kind !== 'comment') previous = token;
-  }
-  return out;
+      return token.text;
+    })
+    .join('');
 }
 
 /** The SQL a rule runs as one statement over the event table, and its parameters. */
