@@ -24,6 +24,8 @@ export interface MergeOptions {
   readonly sources: readonly string[];
   /** The lake they are merged into, created when absent (default `ctlake-lake`). */
   readonly lakeDir?: string;
+  /** Stops the merge before its commit: nothing is merged then. */
+  readonly signal?: AbortSignal;
 }
 
 export interface MergeSummary {
@@ -133,6 +135,12 @@ export async function merge(options: MergeOptions): Promise<MergeSummary> {
     let copied = 0;
     for (const [i, source] of sources.entries()) {
       for (const part of source.parts) {
+        if (options.signal?.aborted) {
+          throw new CtlakeError(
+            'INTERRUPTED',
+            'merge interrupted before its commit: nothing merged',
+          );
+        }
         const lakePath = mergedPartPath(part.part, runId, i + 1);
         const staged = path.join(stagingDir, lakePath);
         const result = await stagePart(source, part, staged);

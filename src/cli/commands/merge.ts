@@ -2,11 +2,17 @@
 import { merge } from '../../scale/merge.js';
 import { lakeLayout } from '../../lake/layout.js';
 import { terminalSafe } from '../../text/terminal-safe.js';
-import { EXIT_OK } from '../terminal.js';
+import { EXIT_OK, onInterrupt } from '../terminal.js';
 
 export async function mergeCommand(sources: string[], flags: { lake: string }): Promise<number> {
+  const interrupt = onInterrupt('stopping the merge (nothing is merged)…');
   const started = performance.now();
-  const summary = await merge({ sources, lakeDir: flags.lake });
+  let summary;
+  try {
+    summary = await merge({ sources, lakeDir: flags.lake, signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const copied = summary.copied > 0 ? ` (${String(summary.copied)} copied across filesystems)` : '';
   process.stderr.write(
