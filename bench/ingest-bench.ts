@@ -30,9 +30,9 @@ import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
-import { hasMoto, startMoto } from '../fixtures/s3-server.js';
+import { hasMoto, MOTO_ENV, motoClient, startMoto } from '../fixtures/s3-server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repo, 'bench');
@@ -364,12 +364,7 @@ async function s3Comparison(): Promise<Row[]> {
   }
   const moto = await startMoto();
   try {
-    const client = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    });
+    const client = motoClient(moto.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: 'bench' }));
     const keys = fg.sync('**/*.json.gz', { cwd: dir });
     for (let i = 0; i < keys.length; i += 64) {
@@ -385,11 +380,7 @@ async function s3Comparison(): Promise<Row[]> {
         ),
       );
     }
-    const env = {
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_REGION: 'us-east-1',
-    };
+    const env = MOTO_ENV;
     const s3Row: Row = {
       name: `S3 (moto on loopback), ${size.toLocaleString('en-US')} events, ${cores} workers`,
       note: `${keys.length} objects; GETs fetched ahead, 4 per worker`,

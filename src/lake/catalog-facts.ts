@@ -9,7 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { isLockError } from '../duckdb/errors.js';
 import { isoSecondsFromTimestamp } from '../duckdb/timestamp-text.js';
 import { CtlakeError, firstLine } from '../errors.js';
-import { RECORDED_PARTS_SQL, type RecordedPart, recordedPart } from './catalog.js';
+import { type RecordedPart, recordedPart, recordedPartsSql } from './catalog.js';
 import type { LakeLayout } from './layout.js';
 
 export interface UnreadableObject {
@@ -55,7 +55,7 @@ export async function readCatalogFacts(layout: LakeLayout): Promise<CatalogRead>
   try {
     const rows = async (sql: string): Promise<Record<string, unknown>[]> =>
       (await connection.runAndReadAll(sql)).getRowObjectsJS();
-    const parts = await rows(RECORDED_PARTS_SQL);
+    const parts = await rows(recordedPartsSql());
     // An object that failed and was read later (a retry, a fixed file) is not unreadable.
     const unreadable = await rows(
       `SELECT uri, arg_max(reason, failed_at) AS reason, CAST(max(failed_at) AS VARCHAR) AS failed_at

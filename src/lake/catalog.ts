@@ -135,8 +135,13 @@ async function holdsParts(eventsDir: string): Promise<boolean> {
   return entries.some((name) => name.endsWith('.parquet'));
 }
 
-/** The live parts as recorded, for `recordedPart` (also read by catalog-facts.ts, read-only). */
-export const RECORDED_PARTS_SQL = `SELECT part, rows, bytes, sha256 FROM parts WHERE state = 'live' ORDER BY part`;
+/**
+ * The live parts as recorded, for `recordedPart` (also read by catalog-facts.ts, read-only), from
+ * this catalog's parts table or an attached one's (`merged_0.parts`).
+ */
+export function recordedPartsSql(table = 'parts'): string {
+  return `SELECT part, rows, bytes, sha256 FROM ${table} WHERE state = 'live' ORDER BY part`;
+}
 
 export function recordedPart(r: Readonly<Record<string, unknown>>): RecordedPart {
   return {
@@ -326,7 +331,7 @@ export class Catalog {
 
   /** Live parts with what was recorded when each was committed (sha256 null in older lakes). */
   async recordedParts(): Promise<RecordedPart[]> {
-    return (await this.#rows(RECORDED_PARTS_SQL)).map(recordedPart);
+    return (await this.#rows(recordedPartsSql())).map(recordedPart);
   }
 
   /** Records what verify found for each object, by URI (a later verify replaces it). */
@@ -418,8 +423,7 @@ export class Catalog {
     const parts = [...task.parts, ...rewrites.add];
     const retire = [...rewrites.retire, ...(task.retire ?? [])];
     const now = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
-    await c.run('BEGIN TRANSACTION');
-    try {
+    await this.#commit('cannot commit to', async () => {
       for (const part of retire) {
         await c.run(`UPDATE parts SET state = 'retired' WHERE part = $1`, [part]);
       }
@@ -444,18 +448,7 @@ export class Catalog {
         a.appendTimestamp(now);
       });
       await c.run(readPackageFile('sql', 'catalog', 'commit-task.sql'));
-      await c.run('COMMIT');
-    } catch (error) {
-      // A COMMIT that failed (a full disk) has already ended the transaction: its error is the
-      // one to report, not ROLLBACK's "no transaction is active".
-      await c.run('ROLLBACK').catch(() => undefined);
-      throw new CtlakeError(
-        machineFault(error) === undefined ? 'LAKE_INVALID' : 'MACHINE_FAULT',
-        `cannot commit to ${this.#layout.catalogPath}: ${firstLine(error)}`,
-        { cause: error },
-      );
-    }
-    await this.#settleParts();
+    });
   }
 
   /**
@@ -482,9 +475,7 @@ export class Catalog {
           { cause: error },
         );
       }
-      const parts = (
-        await this.#rows(RECORDED_PARTS_SQL.replace('FROM parts', `FROM ${alias}.parts`))
-      ).map(recordedPart);
+      const parts = (await this.#rows(recordedPartsSql(`${alias}.parts`))).map(recordedPart);
       const [counts] = await this.#rows(
         `SELECT (SELECT coalesce(max(run_id), 0) FROM ${alias}.runs) AS runs, (SELECT count(*) FROM ${alias}.objects) AS objects`,
       );
@@ -519,18 +510,32 @@ export class Catalog {
     sources: readonly MergeSource[],
     parts: readonly CommittedPart[],
   ): Promise<void> {
+    await this.#commit('cannot commit the merge to', async () => {
+      for (const source of sources) await this.#connection.run(unionCatalogSql(source.catalog));
+      await this.#appendPendingParts(runId, parts);
+      await this.#connection.run(
+        'INSERT INTO parts SELECT * FROM new_parts; DELETE FROM new_parts',
+      );
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction, then moves the parts it recorded as pending into events/. A
+   * crash before COMMIT loses nothing; one after it is rolled forward by `#recover`.
+   */
+  async #commit(failure: string, work: () => Promise<void>): Promise<void> {
     const c = this.#connection;
     await c.run('BEGIN TRANSACTION');
     try {
-      for (const source of sources) await c.run(unionCatalogSql(source.catalog));
-      await this.#appendPendingParts(runId, parts);
-      await c.run('INSERT INTO parts SELECT * FROM new_parts; DELETE FROM new_parts');
+      await work();
       await c.run('COMMIT');
     } catch (error) {
+      // A COMMIT that failed (a full disk) has already ended the transaction: its error is the
+      // one to report, not ROLLBACK's "no transaction is active".
       await c.run('ROLLBACK').catch(() => undefined);
       throw new CtlakeError(
         machineFault(error) === undefined ? 'LAKE_INVALID' : 'MACHINE_FAULT',
-        `cannot commit the merge to ${this.#layout.catalogPath}: ${firstLine(error)}`,
+        `${failure} ${this.#layout.catalogPath}: ${firstLine(error)}`,
         { cause: error },
       );
     }

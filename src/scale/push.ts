@@ -20,6 +20,7 @@
  * ingest or compact may run meanwhile without removing a part under it.
  */
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
@@ -36,6 +37,7 @@ import { lakeLayout } from '../lake/layout.js';
 import { takeReaderLease } from '../lake/reader-leases.js';
 import { s3Settings, type S3Options } from '../source/open-sources.js';
 import { createS3Client } from '../source/s3-client.js';
+import { isFinalS3Error, s3HttpStatus } from '../source/s3-errors.js';
 import { parseS3Uri } from '../source/s3-settings.js';
 import { mapConcurrent } from '../util/concurrency.js';
 import { sha256File } from '../util/file-hash.js';
@@ -99,10 +101,9 @@ interface PartToPush {
   readonly sha256: string;
 }
 
-/** S3 answers that retrying will not change (4xx), as opposed to a cut connection or a 5xx. */
-function isFinal(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500;
+/** The options of every request a push sends: its abort signal, when it has one. */
+interface SendOptions {
+  readonly abortSignal?: AbortSignal;
 }
 
 /** The objects under `prefix` with their sizes. */
@@ -110,14 +111,10 @@ async function listSizes(
   client: S3Client,
   bucket: string,
   prefix: string,
-  signal?: AbortSignal,
+  send: SendOptions,
 ): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
-  const pages = paginateListObjectsV2(
-    { client },
-    { Bucket: bucket, Prefix: prefix },
-    ...(signal ? [{ abortSignal: signal }] : []),
-  );
+  const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix }, send);
   for await (const page of pages) {
     for (const object of page.Contents ?? []) {
       if (object.Key !== undefined) sizes.set(object.Key, object.Size ?? 0);
@@ -132,13 +129,10 @@ async function holdsPart(
   bucket: string,
   part: PartToPush,
   listedSize: number | undefined,
-  signal?: AbortSignal,
+  send: SendOptions,
 ): Promise<boolean> {
   if (listedSize !== part.bytes) return false;
-  const head = await client.send(
-    new HeadObjectCommand({ Bucket: bucket, Key: part.key }),
-    signal ? { abortSignal: signal } : {},
-  );
+  const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: part.key }), send);
   return head.Metadata?.[PART_HASH_METADATA] === part.sha256;
 }
 
@@ -147,7 +141,7 @@ async function upload(
   client: S3Client,
   bucket: string,
   part: PartToPush,
-  signal?: AbortSignal,
+  send: SendOptions,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -161,11 +155,11 @@ async function upload(
           ChecksumSHA256: Buffer.from(part.sha256, 'hex').toString('base64'),
           Metadata: { [PART_HASH_METADATA]: part.sha256, 'ctlake-rows': String(part.rows) },
         }),
-        signal ? { abortSignal: signal } : {},
+        send,
       );
       return;
     } catch (error) {
-      if (signal?.aborted || isFinal(error) || attempt >= ATTEMPTS) throw error;
+      if (send.abortSignal?.aborted || isFinalS3Error(error) || attempt >= ATTEMPTS) throw error;
       await sleep(250 * 2 ** attempt);
     }
   }
@@ -176,18 +170,14 @@ async function pushedLake(
   client: S3Client,
   bucket: string,
   key: string,
-  signal?: AbortSignal,
+  send: SendOptions,
 ): Promise<string | null | undefined> {
   let text: string;
   try {
-    const response = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
-      signal ? { abortSignal: signal } : {},
-    );
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), send);
     text = (await response.Body?.transformToString()) ?? '';
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return undefined;
+    if (s3HttpStatus(error) === 404) return undefined;
     throw error;
   }
   try {
@@ -219,7 +209,7 @@ async function partsToPush(
     if (!read.ok) throw new CtlakeError('LAKE_BUSY', `push: ${layout.root}: ${read.reason}`);
     const parts: PartToPush[] = [];
     for (const part of read.facts.parts) {
-      const file = `${layout.eventsDir}/${part.part}`;
+      const file = path.join(layout.eventsDir, part.part);
       parts.push({
         file,
         key: `${prefix}events/${part.part.split(/[\\/]/).join('/')}`,
@@ -253,6 +243,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
   const { parts, lakeId, release } = await partsToPush(options.lakeDir ?? DEFAULT_LAKE_DIR, prefix);
   const client = createS3Client(s3Settings(options.s3), { maxAttempts: 1 });
   const signal = options.signal;
+  const send: SendOptions = signal ? { abortSignal: signal } : {};
   const failed = (what: string, error: unknown): CtlakeError =>
     signal?.aborted
       ? new CtlakeError('INTERRUPTED', `push interrupted; run it again to resume`, {
@@ -263,7 +254,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
         });
   try {
     const manifestKey = `${prefix}${PUSH_MANIFEST}`;
-    const pushed = await pushedLake(client, bucket, manifestKey, signal).catch((error: unknown) => {
+    const pushed = await pushedLake(client, bucket, manifestKey, send).catch((error: unknown) => {
       throw failed(`cannot read s3://${bucket}/${manifestKey}`, error);
     });
     if (pushed !== undefined && pushed !== null && lakeId !== null && pushed !== lakeId) {
@@ -273,7 +264,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
     }
     let held: Map<string, number>;
     try {
-      held = await listSizes(client, bucket, `${prefix}events/`, signal);
+      held = await listSizes(client, bucket, `${prefix}events/`, send);
     } catch (error) {
       throw failed(`cannot list ${where}events/`, error);
     }
@@ -284,8 +275,8 @@ export async function push(options: PushOptions): Promise<PushSummary> {
     await mapConcurrent(parts, options.concurrency ?? 4, async (part) => {
       if (stop !== undefined) return;
       try {
-        if (!(await holdsPart(client, bucket, part, held.get(part.key), signal))) {
-          await upload(client, bucket, part, signal);
+        if (!(await holdsPart(client, bucket, part, held.get(part.key), send))) {
+          await upload(client, bucket, part, send);
           uploaded++;
           uploadedBytes += part.bytes;
         }
@@ -320,7 +311,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
           Body: `${JSON.stringify(manifest, null, 1)}\n`,
           ContentType: 'application/json',
         }),
-        signal ? { abortSignal: signal } : {},
+        send,
       );
     } catch (error) {
       throw failed(`cannot write s3://${bucket}/${manifestKey}`, error);
@@ -335,7 +326,7 @@ export async function push(options: PushOptions): Promise<PushSummary> {
             Bucket: bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
           }),
-          signal ? { abortSignal: signal } : {},
+          send,
         );
         const refused = result.Errors?.[0];
         if (refused !== undefined) {

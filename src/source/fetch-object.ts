@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errnoReason, firstLine } from '../errors.js';
+import { isFinalS3Error, s3HttpStatus } from './s3-errors.js';
 import type { S3Settings } from './s3-settings.js';
 import type { ObjectLocation } from './trail-object.js';
 
@@ -60,15 +61,8 @@ function clientFor(settings: S3Settings): Promise<S3Client> {
   return client;
 }
 
-/** S3 answers that retrying will not change. */
-function isFinal(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500;
-}
-
 function reasonOf(error: unknown): string {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
+  const status = s3HttpStatus(error);
   if (status === 403) return 'access denied (403)';
   if (status === 404) return 'no such object (404): deleted since it was listed';
   if (status === 412) return 'changed since it was listed (ETag differs); run the ingest again';
@@ -130,7 +124,7 @@ export async function withBodyRetries<T>(
     } catch (error) {
       if (signal?.aborted || !(error instanceof BodyReadError)) throw error;
       const cause = error.cause;
-      if (isFinal(cause)) throw new FetchError(reasonOf(cause), { cause });
+      if (isFinalS3Error(cause)) throw new FetchError(reasonOf(cause), { cause });
       last = cause;
       if (n < BODY_ATTEMPTS) await sleep(BACKOFF_MS * 2 ** (n - 1) * (0.5 + Math.random()));
     }

@@ -16,14 +16,21 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive } from '../../fixtures/generator/archive.js';
-import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../../fixtures/s3-server.js';
+import {
+  hasMoto,
+  type Moto,
+  MOTO_ENV,
+  motoClient,
+  NO_MOTO_REASON,
+  startMoto,
+} from '../../fixtures/s3-server.js';
 import { ctlake, tempDir } from '../util/cli.js';
 import { catalogRows } from '../util/lake-fingerprint.js';
 import { FaultProxy } from '../util/fault-proxy.js';
 
 const BUCKET = 'lake-bucket';
 const PREFIX = 'audit/lake';
-const ENV = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+const ENV = MOTO_ENV;
 
 describe.skipIf(!hasMoto())('ctlake push to a real S3-compatible server', () => {
   const dir = tempDir('push');
@@ -84,12 +91,7 @@ describe.skipIf(!hasMoto())('ctlake push to a real S3-compatible server', () => 
     moto = await startMoto();
     proxy = new FaultProxy(moto.endpoint);
     await proxy.start();
-    client = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    client = motoClient(moto.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     const archive = path.join(dir, 'archive');
     await generateArchive({

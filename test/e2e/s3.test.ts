@@ -13,11 +13,18 @@ import { generateArchive, MAIN_ACCOUNT } from '../../fixtures/generator/archive.
 import { ALNUM, Rng } from '../../fixtures/generator/rng.js';
 import { ctlake, queryRows, tempDir } from '../util/cli.js';
 import { FaultProxy } from '../util/fault-proxy.js';
-import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../../fixtures/s3-server.js';
+import {
+  hasMoto,
+  type Moto,
+  MOTO_ENV,
+  motoClient,
+  NO_MOTO_REASON,
+  startMoto,
+} from '../../fixtures/s3-server.js';
 
 const BUCKET = 'trail-archive';
 const PREFIX = 'org-trail';
-const ENV = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+const ENV = MOTO_ENV;
 
 /** The rows of a lake, provenance aside (sourceObject differs between S3 and disk). */
 async function content(lake: string): Promise<{ rows: number; digest: string }> {
@@ -66,12 +73,7 @@ describe.skipIf(!hasMoto())('S3 sources against a real S3-compatible server', ()
       end: new Date('2026-05-01T00:00:00Z'),
       days: 3,
     });
-    client = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    client = motoClient(moto.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     keys = fg.sync('**/*.json.gz', { cwd: archive }).sort();
     // Every seventh object as S3 stores it with Content-Encoding: gzip: ctlake decides by bytes.

@@ -12,10 +12,17 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive, type ArchiveManifest } from '../../fixtures/generator/archive.js';
 import { TRAIL_BUCKET } from '../../fixtures/generator/digests.js';
-import { hasMoto, type Moto, NO_MOTO_REASON, startMoto } from '../../fixtures/s3-server.js';
+import {
+  hasMoto,
+  type Moto,
+  MOTO_ENV,
+  motoClient,
+  NO_MOTO_REASON,
+  startMoto,
+} from '../../fixtures/s3-server.js';
 import { ctlake, tempDir } from '../util/cli.js';
 
-const ENV = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+const ENV = MOTO_ENV;
 const PREFIX = 'trail';
 
 interface Report {
@@ -43,12 +50,7 @@ describe.skipIf(!hasMoto())('verify and download against a real S3-compatible se
       days: 1,
       publicKeysFile: keysFile,
     });
-    client = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    client = motoClient(moto.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: TRAIL_BUCKET }));
     const keys = fg.sync('**/*.json.gz', { cwd: archive }).sort();
     logKeys = keys.filter((k) => !k.includes('/CloudTrail-Digest/'));
