@@ -20,6 +20,7 @@
  * ingest or compact may run meanwhile without removing a part under it.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -210,6 +211,15 @@ async function partsToPush(
     const parts: PartToPush[] = [];
     for (const part of read.facts.parts) {
       const file = path.join(layout.eventsDir, part.part);
+      // A part deleted or cut short by hand is the lake's fault, not the network's: said before
+      // anything is sent, rather than after an upload of it fails.
+      const size = (await stat(file).catch(() => undefined))?.size;
+      if (size !== part.bytes) {
+        throw new CtlakeError(
+          'LAKE_INVALID',
+          `push: lake ${layout.root} is damaged: its part ${part.part} ${size === undefined ? 'is missing' : `has ${String(size)} bytes, ${String(part.bytes)} recorded`} (nothing pushed)`,
+        );
+      }
       parts.push({
         file,
         key: `${prefix}events/${part.part.split(/[\\/]/).join('/')}`,

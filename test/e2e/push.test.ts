@@ -5,7 +5,7 @@
  * from what push says it did.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -222,6 +222,33 @@ describe.skipIf(!hasMoto())('ctlake push to a real S3-compatible server', () => 
     );
     expect(proxy.objectPuts).toEqual([]);
     expect(await held()).toEqual(before);
+  });
+
+  it('refuses a lake whose part is missing or cut short, naming it, before sending anything', async () => {
+    const damaged = path.join(dir, 'damaged-lake');
+    cpSync(lake, damaged, { recursive: true });
+    const [key] = [...(await liveParts()).keys()];
+    const file = path.join(damaged, 'events', (key ?? '').slice(`${PREFIX}/events/`.length));
+    const pushDamaged = (): ReturnType<typeof ctlake> =>
+      ctlake(
+        ['push', `s3://${BUCKET}/damaged`, '--lake', damaged, '--endpoint-url', proxy.endpoint],
+        { env: ENV },
+      );
+    proxy.setPlan({});
+    truncateSync(file, 100);
+    const short = await pushDamaged();
+    expect(short.code).toBe(1);
+    expect(short.stderr.trim().split('\n')).toHaveLength(1);
+    expect(short.stderr).toMatch(
+      /is damaged: its part event_date=\S+\.parquet has 100 bytes, \d+ recorded \(nothing pushed\)/,
+    );
+    rmSync(file);
+    const missing = await pushDamaged();
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /its part event_date=\S+\.parquet is missing \(nothing pushed\)/,
+    );
+    expect(proxy.objectPuts).toEqual([]);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveManifest, generateArchive } from '../../fixtures/generator/archive.js';
@@ -159,6 +159,30 @@ describe('ingest --shard i/n', () => {
       ]);
       expect(overlap.code).toBe(1);
       expect(overlap.stderr).toMatch(/is in both \S+lake-1 and \S+single/);
+    });
+
+    it('refuses a source whose catalog is no database, or whose part is missing, in one line', async () => {
+      const garbage = path.join(dir, 'garbage');
+      mkdirSync(garbage, { recursive: true });
+      writeFileSync(path.join(garbage, 'catalog.duckdb'), 'not a database\n');
+      const target = path.join(dir, 'target-of-bad');
+      const bad = await ctlake(['merge', garbage, '--lake', target]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(/garbage\/catalog\.duckdb/);
+
+      const damaged = path.join(dir, 'damaged');
+      cpSync(lakes[1] ?? '', damaged, { recursive: true });
+      const [part] = readdirSync(path.join(damaged, 'events'), { recursive: true })
+        .map(String)
+        .filter((name) => name.endsWith('.parquet'));
+      rmSync(path.join(damaged, 'events', part ?? ''));
+      const missing = await ctlake(['merge', damaged, '--lake', target]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+      expect(missing.stderr).toMatch(
+        /damaged is damaged: (its|committed) part \S+\.parquet is missing/,
+      );
     });
 
     it.each([
