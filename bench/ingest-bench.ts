@@ -19,8 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Piscina } from 'piscina';
-import { type ArchiveManifest, generateArchive } from '../fixtures/generator/archive.js';
-import { batchObjects } from '../src/ingest/plan.js';
+import {
+  type ArchiveManifest,
+  type ArchiveShape,
+  generateArchive,
+} from '../fixtures/generator/archive.js';
+import { batchLimitsFor, batchObjects } from '../src/ingest/plan.js';
 import { translateQuery } from '../src/query/dialect/translate.js';
 import { LakeDatabase } from '../src/query/lake-database.js';
 import { loadNamedQueries, namedQueryValues } from '../src/query/named-queries.js';
@@ -30,7 +34,7 @@ import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
 import { hasMoto, MOTO_ENV, motoClient, startMoto } from '../fixtures/s3-server.js';
 
@@ -68,19 +72,25 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-async function archive(size: number): Promise<{ dir: string; manifest: ArchiveManifest }> {
-  const dir = path.join(outDir, `archive-${size}-seed${SEED}`);
+async function archive(
+  size: number,
+  shape: ArchiveShape = 'mixed',
+  days = 7,
+): Promise<{ dir: string; manifest: ArchiveManifest }> {
+  const name = shape === 'mixed' ? `archive-${size}` : `archive-${shape}-${size}-d${days}`;
+  const dir = path.join(outDir, `${name}-seed${SEED}`);
   const manifestFile = `${dir}.manifest.json`;
   if (existsSync(manifestFile))
     return { dir, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ArchiveManifest };
   rmSync(dir, { recursive: true, force: true });
-  log(`generating ${size} events into ${path.relative(repo, dir)} …`);
+  log(`generating ${size} events (${shape}) into ${path.relative(repo, dir)} …`);
   const manifest = await generateArchive({
     outDir: dir,
     events: size,
     seed: SEED,
     end: END,
-    days: 7,
+    days,
+    shape,
   });
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
   return { dir, manifest };
@@ -158,6 +168,11 @@ function explicitRecordsType(): string {
   return `STRUCT(${fields.join(', ')})[]`;
 }
 
+/** What a user writes by hand: DuckDB's read_json with every top-level column named. */
+function explicitBaselineSql(dir: string, target: string): string {
+  return `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${logGlobs(dir)}, maximum_object_size = 268435456, columns = {'Records': ${quotedString(explicitRecordsType())}})) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
 function logGlobs(dir: string): string {
   const glob = (folder: string): string =>
     quotedString(path.join(dir, 'AWSLogs', '**', folder, '*', '*', '*', '*', '*.json.gz'));
@@ -169,7 +184,8 @@ async function batches(dir: string): Promise<string[][]> {
   const objects = [];
   for await (const o of new LocalSource(dir).list()) if (o.key.kind !== 'digest') objects.push(o);
   objects.sort((a, b) => (a.uri < b.uri ? -1 : 1));
-  return batchObjects(objects).map((b) => b.map((o) => o.uri));
+  const total = objects.reduce((sum, o) => sum + o.size, 0);
+  return batchObjects(objects, batchLimitsFor(total, cores)).map((b) => b.map((o) => o.uri));
 }
 
 async function floor(
@@ -391,7 +407,30 @@ async function s3Comparison(): Promise<Row[]> {
       note: 'the same archive read from disk, in the same run',
       seconds: [],
     };
+    // What the server alone costs: every object fetched with the same concurrency as ctlake's
+    // read-ahead, bodies read to the end, nothing else done with them.
+    const inFlight = cores * 4;
+    const getRow: Row = {
+      name: `trivial GET loop against the same server, ${inFlight} in flight`,
+      note: 'AWS SDK GetObject of every object, bodies read and dropped: what moto alone costs',
+      seconds: [],
+    };
+    const getAll = async (): Promise<number> => {
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: inFlight }, async () => {
+          while (next < keys.length) {
+            const key = keys[next++] ?? '';
+            const got = await client.send(new GetObjectCommand({ Bucket: 'bench', Key: key }));
+            await got.Body?.transformToByteArray();
+          }
+        }),
+      );
+      return (performance.now() - started) / 1000;
+    };
     for (let r = 0; r < runs; r++) {
+      getRow.seconds.push(await getAll());
       s3Row.seconds.push(
         (
           await runIngest(
@@ -409,10 +448,99 @@ async function s3Comparison(): Promise<Row[]> {
       );
     }
     rmSync(path.join(outDir, 'lake-s3'), { recursive: true, force: true });
-    return [s3Row, localRow].map((row) => ({ ...row, events: size }));
+    return [s3Row, getRow, localRow].map((row) => ({ ...row, events: size }));
   } finally {
     moto.stop();
   }
+}
+
+/** One archive shape's ctlake ingest against DuckDB's explicit-column read of the same files. */
+interface ShapeResult {
+  readonly label: string;
+  readonly events: number;
+  readonly files: number;
+  readonly gzipMb: number;
+  readonly ctlake: number[];
+  readonly duckdb: number[];
+  readonly rssMb: number[];
+}
+
+/** The shapes beside the main archive (issue 19): a busy account and an organization trail. */
+const SHAPES: readonly { shape: ArchiveShape; label: string; events: number; days: number }[] = [
+  {
+    shape: 'busy-account',
+    label: '(b) busy account: 2 accounts × 4 regions, files of 2,000–5,000 events',
+    events: quick ? 20_000 : 400_000,
+    days: 5,
+  },
+  {
+    shape: 'org-trail',
+    label: '(c) organization trail: 50 accounts × 16 regions, mostly tiny files',
+    events: quick ? 20_000 : 1_000_000,
+    days: 1,
+  },
+];
+
+/** ctlake and the explicit-column baseline on one archive, alternating, `runs` times each. */
+async function shapeRuns(
+  label: string,
+  dir: string,
+  manifest: ArchiveManifest,
+  count: number,
+): Promise<ShapeResult> {
+  const lake = path.join(outDir, 'lake-shape');
+  const target = path.join(outDir, 'baseline-shape.parquet');
+  const result: ShapeResult = {
+    label,
+    events: manifest.events + manifest.insightEvents,
+    files: manifest.logFiles,
+    gzipMb: manifest.storedBytes / 1e6,
+    ctlake: [],
+    duckdb: [],
+    rssMb: [],
+  };
+  for (let r = 0; r < count; r++) {
+    const ours = await runIngest(dir, lake, cores);
+    result.ctlake.push(ours.seconds);
+    result.rssMb.push(ours.rssMb);
+    rmSync(target, { force: true });
+    result.duckdb.push(await duckdb((run) => run(explicitBaselineSql(dir, target))));
+    log(
+      `${label} run ${r + 1}: ctlake ${ours.seconds.toFixed(1)} s, DuckDB ${(result.duckdb[r] ?? 0).toFixed(1)} s`,
+    );
+  }
+  rmSync(lake, { recursive: true, force: true });
+  rmSync(target, { force: true });
+  return result;
+}
+
+async function shapeComparison(): Promise<ShapeResult[]> {
+  const results: ShapeResult[] = [];
+  for (const { shape, label, events: size, days } of SHAPES) {
+    const { dir, manifest } = await archive(size, shape, days);
+    results.push(await shapeRuns(label, dir, manifest, runs));
+  }
+  return results;
+}
+
+/** ctlake's events/s ÷ the baseline's, from the medians (the same events for both). */
+const shapeRatio = (r: ShapeResult): number => median(r.duckdb) / median(r.ctlake);
+
+function shapeSection(shapes: readonly ShapeResult[]): string {
+  if (shapes.length === 0) return '';
+  const best = Math.max(...shapes.map(shapeRatio));
+  const rows = shapes.map(
+    (r) =>
+      `| ${r.label} | ${r.events.toLocaleString('en-US')} | ${r.files.toLocaleString('en-US')} | ${r.gzipMb.toFixed(0)} MB | ${median(r.ctlake).toFixed(2)} s | ${median(r.duckdb).toFixed(2)} s | ${shapeRatio(r).toFixed(2)}× | ${(shapeRatio(r) / best).toFixed(2)} | ${median(r.rssMb).toFixed(0)} MB |`,
+  );
+  return `### Ingest by archive shape
+
+ctlake ingest (${cores} workers) against DuckDB's explicit-column \`read_json\` → Parquet on the same files, alternating, median of the runs each; ratio = ctlake's events/s ÷ DuckDB's; "of best" = the ratio ÷ the best shape's.
+
+| shape | events | log files | gzip | ctlake | DuckDB explicit | ratio | of best | ctlake peak RSS |
+|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
 }
 
 interface Row {
@@ -435,6 +563,23 @@ async function mainLarge(): Promise<void> {
     ingestRuns.push(await runIngest(dir, lake, cores));
     log(`large ingest run ${i + 1}: ${(ingestRuns[i]?.seconds ?? 0).toFixed(1)} s`);
   }
+  const baseline = path.join(outDir, 'baseline-large.parquet');
+  const duckdbRuns: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    rmSync(baseline, { force: true });
+    duckdbRuns.push(await duckdb((run) => run(explicitBaselineSql(dir, baseline))));
+    log(`large DuckDB explicit run ${i + 1}: ${(duckdbRuns[i] ?? 0).toFixed(1)} s`);
+  }
+  rmSync(baseline, { force: true });
+  const shape: ShapeResult = {
+    label: `(d) the ${(total / 1e6).toFixed(0)}M archive (\`--large\`, ${new Date().toISOString().slice(0, 10)})`,
+    events: total,
+    files: manifest.logFiles,
+    gzipMb: manifest.storedBytes / 1e6,
+    ctlake: ingestRuns.map((r) => r.seconds),
+    duckdb: duckdbRuns,
+    rssMb: ingestRuns.map((r) => r.rssMb),
+  };
   const queryReport = await queriesBeforeAndAfterCompact(lake, manifest);
   const seconds = median(ingestRuns.map((r) => r.seconds));
   const rssMb = median(ingestRuns.map((r) => r.rssMb));
@@ -452,6 +597,8 @@ Archive: generated, seed ${manifest.seed}: ${manifest.events.toLocaleString('en-
 |---|---|---|---|---|
 | ${total.toLocaleString('en-US')} | ${seconds.toFixed(1)} s | ${Math.round(total / seconds).toLocaleString('en-US')} | ${(manifest.jsonBytes / 1e6 / seconds).toFixed(1)} | ${rssMb} MB |
 
+DuckDB's explicit-column \`read_json\` → Parquet on the same files: ${median(duckdbRuns).toFixed(1)} s; ctlake ÷ DuckDB events/s: ${shapeRatio(shape).toFixed(2)}×.
+
 ## Query latency on the ${total.toLocaleString('en-US')}-event lake
 
 ${latencySection(queryReport)}
@@ -460,7 +607,7 @@ ${latencySection(queryReport)}
   writeFileSync(
     path.join(benchDir, 'results-large.json'),
     JSON.stringify(
-      { command, machine, events: total, ingest: ingestRuns, ...queryReport },
+      { command, machine, events: total, ingest: ingestRuns, shape, ...queryReport },
       null,
       2,
     ),
@@ -510,7 +657,7 @@ async function main(): Promise<void> {
   ];
   const baselineSql = [
     `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
-    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, columns = {'Records': ${quotedString(explicitRecordsType())}})) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    explicitBaselineSql(dir, target),
   ];
   for (const [i, row] of baselines.entries()) {
     for (let r = 0; r < runs; r++) {
@@ -567,7 +714,18 @@ async function main(): Promise<void> {
   }
 
   const s3 = await s3Comparison();
+  const mixed: ShapeResult = {
+    label: '(a) mixed: the archive above',
+    events: total,
+    files: manifest.logFiles,
+    gzipMb: manifest.storedBytes / 1e6,
+    ctlake: ours.seconds,
+    duckdb: baselines[1]?.seconds ?? [],
+    rssMb: ours.rssMb ?? [],
+  };
+  const shapes = [mixed, ...(await shapeComparison()), ...largeShape()];
   report({
+    shapes,
     manifest,
     total,
     sweep,
@@ -581,7 +739,16 @@ async function main(): Promise<void> {
   });
 }
 
+/** Shape (d), the 10M archive, as the last `--large` run measured it (a separate run). */
+function largeShape(): ShapeResult[] {
+  const file = path.join(benchDir, 'results-large.json');
+  if (quick || !existsSync(file)) return [];
+  const large = JSON.parse(readFileSync(file, 'utf8')) as { shape?: ShapeResult; date?: string };
+  return large.shape === undefined ? [] : [large.shape];
+}
+
 interface Report extends QueryReport {
+  readonly shapes: readonly ShapeResult[];
   readonly manifest: ArchiveManifest;
   readonly total: number;
   readonly sweep: readonly Row[];
@@ -626,6 +793,7 @@ ${r.floors.map((row) => line(row, true)).join('\n')}
 
 ![events/s by worker count](ingest-workers.svg)
 
+${shapeSection(r.shapes)}
 ${
   r.s3.length === 0
     ? 'S3: not measured (moto_server not found).'

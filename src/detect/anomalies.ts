@@ -142,20 +142,19 @@ w AS (
     AND ${ENTITY_SQL} IN (SELECT entity FROM wanted)
 )
 SELECT wanted.entity, wanted.dimension, wanted.value, count(*) AS event_count,
-  arg_min(w.principal, w."eventTime") AS principal, arg_min(w."accountId", w."eventTime") AS "accountId",
-  arg_min(w."awsRegion", w."eventTime") AS region, arg_min(w."eventSource", w."eventTime") AS "eventSource",
-  arg_min(w."eventName", w."eventTime") AS "eventName",
+  arg_min(w.principal, w.evidence) AS principal, arg_min(w."accountId", w.evidence) AS "accountId",
+  arg_min(w."awsRegion", w.evidence) AS region, arg_min(w."eventSource", w.evidence) AS "eventSource",
+  arg_min(w."eventName", w.evidence) AS "eventName",
   count(w."errorCode") AS errors, count(*) FILTER (WHERE NOT coalesce(w."readOnly", true)) AS writes,
-  min_by(w.evidence, epoch_us(w."eventTime"), ${String(MAX_EVIDENCE)}) AS events
+  min(w.evidence, ${String(MAX_EVIDENCE)}) AS events
 FROM w JOIN wanted ON w.entity = wanted.entity AND w.dim.d = wanted.dimension AND w.dim.v = wanted.value
 GROUP BY ALL`;
 
 const VOLUME_EVIDENCE_SQL = `SELECT ${ENTITY_SQL} AS entity, CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS hour,
-  arg_min(${PRINCIPAL_SQL}, "eventTime") AS principal, arg_min(${ACCOUNT_SQL}, "eventTime") AS "accountId",
-  arg_min("awsRegion", "eventTime") AS region, mode("eventSource") AS "eventSource", mode("eventName") AS "eventName",
+  arg_min(${PRINCIPAL_SQL}, ${EVIDENCE_SQL}) AS principal, arg_min(${ACCOUNT_SQL}, ${EVIDENCE_SQL}) AS "accountId",
+  arg_min("awsRegion", ${EVIDENCE_SQL}) AS region, mode("eventSource") AS "eventSource", mode("eventName") AS "eventName",
   min("eventTime") AS first_time,
-  min_by(${EVIDENCE_SQL},
-    {t: "eventTime", o: "sourceObject", i: "recordIndex"}, ${String(MAX_EVIDENCE)}) AS events
+  min(${EVIDENCE_SQL}, ${String(MAX_EVIDENCE)}) AS events
 FROM cloudtrail
 WHERE "eventTime" >= CAST(\${since} AS TIMESTAMP) AND "eventTime" < CAST(\${until} AS TIMESTAMP)
   AND list_contains(from_json(\${hours}, '["VARCHAR"]'), ${ENTITY_SQL} || '@' || CAST(CAST(floor(epoch("eventTime")) AS BIGINT) // 3600 AS VARCHAR))

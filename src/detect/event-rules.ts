@@ -5,8 +5,8 @@
  * marked with the rules it matches (every rule's condition is a column of the same SELECT). The
  * marked events stream into one aggregation whose group keys depend on the rule: a plain rule
  * groups by principal, account, region and API; a threshold rule by its own keys and window.
- * Evidence is the first MAX_EVIDENCE events of a group, kept by `min_by`, so memory stays
- * bounded however many events a rule matches.
+ * Evidence is the first MAX_EVIDENCE events of a group (in EVIDENCE_SQL's order), kept by `min`, so
+ * memory stays bounded however many events a rule matches.
  */
 import type { Finding } from './finding.js';
 import { MAX_EVIDENCE } from './finding.js';
@@ -125,9 +125,9 @@ export function eventRulesQuery(
   const width = `list_extract(${listParam('rule_windows', 'BIGINT')}, rule + 1)`;
   const sql = `SELECT rule, window_start, ${GROUP_KEYS.map((k) => `"by_${k}"`).join(', ')},
   count(*) AS event_count, min("eventTime") AS first_time, max("eventTime") AS last_time,
-  ${PLAIN_KEYS.map((k) => `arg_min(${column(k)}, "eventTime") AS ${column(k)}`).join(', ')},
+  arg_min({${PLAIN_KEYS.map((k) => `${column(k)}: ${column(k)}`).join(', ')}}, evidence) AS first_event,
   ${distinctKeys.map((k) => `count(DISTINCT "distinct_${k}") AS "distinct_${k}"`).join(', ')}${distinctKeys.length > 0 ? ',' : ''}
-  min_by(evidence, epoch_us("eventTime"), ${String(MAX_EVIDENCE)}) AS events
+  min(evidence, ${String(MAX_EVIDENCE)}) AS events
 FROM (
   SELECT *, ${[...keyed, ...distinctInputs].join(',\n    ')},
     CASE WHEN ${width} > 0 THEN (CAST(floor(epoch("eventTime")) AS BIGINT) // ${width}) * ${width} END AS window_start
@@ -154,6 +154,8 @@ export async function runEventRules(
     const rule = rules[Number(row['rule'])] as EventRule;
     const threshold = rule.threshold;
     const text = (key: string): string | null => cellText(row[key]);
+    const first = (row['first_event'] ?? {}) as Readonly<Record<string, unknown>>;
+    const firstText = (key: GroupKey): string | null => cellText(first[key]);
     const details: Record<string, unknown> = {
       lastTime: text('last_time'),
       ...(rule.author === undefined ? {} : { author: rule.author }),
@@ -181,11 +183,11 @@ export async function runEventRules(
       severity: rule.severity,
       kind: 'event',
       time: text('first_time') ?? '',
-      principal: text('principal'),
-      accountId: text('accountId'),
-      region: text('awsRegion'),
-      eventSource: text('eventSource'),
-      eventName: text('eventName'),
+      principal: firstText('principal'),
+      accountId: firstText('accountId'),
+      region: firstText('awsRegion'),
+      eventSource: firstText('eventSource'),
+      eventName: firstText('eventName'),
       eventCount: Number(row['event_count']),
       events: rowEvidence(row['events']),
       details,

@@ -63,12 +63,33 @@ export function mitreFromTags(tags: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** Most severe first, then by time, then by rule: the order every format prints. */
+/** Most severe first, then by time, rule and the rest: the order every format prints. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    severityRank(b.severity) - severityRank(a.severity) ||
-    (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) ||
-    (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) ||
-    (a.principal ?? '').localeCompare(b.principal ?? '')
-  );
+  const first = (f: Finding): string => {
+    const e = f.events[0];
+    return e === undefined
+      ? ''
+      : `${e.sourceObject}\u0000${String(e.recordIndex).padStart(12, '0')}`;
+  };
+  // Every key, so that two runs over the same lake list the findings in the same order.
+  const keys = (f: Finding): readonly string[] => [
+    f.time,
+    f.rule,
+    f.principal ?? '',
+    f.accountId ?? '',
+    f.region ?? '',
+    f.eventSource ?? '',
+    f.eventName ?? '',
+    f.kind,
+    first(f),
+  ];
+  const ka = keys(a);
+  const kb = keys(b);
+  let order = severityRank(b.severity) - severityRank(a.severity);
+  for (let i = 0; order === 0 && i < ka.length; i++) {
+    const x = ka[i] as string;
+    const y = kb[i] as string;
+    order = x < y ? -1 : x > y ? 1 : 0;
+  }
+  return order;
 }

@@ -43,8 +43,14 @@ export function windowCondition(window: DetectionWindow, params: Record<string, 
   return parts.join(' AND ');
 }
 
-/** An event's evidence as a struct: the shape `rowEvidence` reads back. */
-export const EVIDENCE_SQL = `{eventID: "eventID", eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex"}`;
+/**
+ * An event's evidence as a struct: the shape `rowEvidence` reads back. Its fields are in the
+ * events' total order — time, then where the event was read — so that the struct itself orders
+ * events: `min(evidence, n)` is the first n events and `arg_min(x, evidence)` the first event's x.
+ * Time alone ties (CloudTrail writes whole seconds), and which of the tied events DuckDB kept
+ * then changed from run to run, and a finding's principal or region with it.
+ */
+export const EVIDENCE_SQL = `{eventTime: "eventTime", sourceObject: "sourceObject", recordIndex: "recordIndex", eventID: "eventID"}`;
 
 /** The lake's event names that fit any of `patterns` (regular expression sources). */
 export function namesMatching(

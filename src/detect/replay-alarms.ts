@@ -254,8 +254,8 @@ export async function alarmEvidence(
     unnest(list_filter([${conditions.map((c, i) => `CASE WHEN ${c} THEN ${String(i)} END`).join(',\n      ')}], h -> h IS NOT NULL)) AS p
   FROM cloudtrail${where === '' ? '' : ` WHERE ${where}`}
 )
-SELECT r.a, r.k, count(*) AS n, arg_min(m.who, m."eventTime") AS first,
-  min_by(m.evidence, {t: m."eventTime", o: m.evidence.sourceObject, i: m.evidence.recordIndex}, ${String(MAX_EVIDENCE)}) AS events
+SELECT r.a, r.k, count(*) AS n, arg_min(m.who, m.evidence) AS first,
+  min(m.evidence, ${String(MAX_EVIDENCE)}) AS events
 FROM m JOIN r ON m.p = r.p AND m.t >= r.lo AND m.t < r.hi
 GROUP BY r.a, r.k`;
   for (const row of await run(sql, params)) {

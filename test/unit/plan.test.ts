@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { batchObjects, planIngest } from '../../src/ingest/plan.js';
+import {
+  batchLimitsFor,
+  batchObjects,
+  DEFAULT_BATCH_LIMITS,
+  planIngest,
+} from '../../src/ingest/plan.js';
 import type { TrailObject } from '../../src/source/trail-object.js';
 import type { TrailObjectKind } from '../../src/source/trail-key.js';
 
@@ -47,6 +52,32 @@ describe('batchObjects', () => {
     );
     // A keyless object (no day) joins the current batch; a day already in it never cuts.
     expect(batches.map((b) => b.map((o) => o.i))).toEqual([[0, 1, 2], [3, 4, 5, 6], [7]]);
+  });
+
+  it('sizes batches so that every worker gets the same share of a mid-size archive', () => {
+    const MB = 1024 * 1024;
+    // 160 objects of 0.5 MB (a busy account's 80 MB): a fixed 16 MB cut gives 5 full tasks and
+    // a small sixth; two workers then share 6 even tasks of ~13.3 MB.
+    const objects = Array.from({ length: 160 }, (_, i) => ({ size: MB / 2, i }));
+    const fixed = batchObjects(objects);
+    expect(fixed.map((b) => b.length)).toEqual([32, 32, 32, 32, 32]);
+    const limits = batchLimitsFor(80 * MB, 2);
+    expect(limits.maxBytes).toBe(DEFAULT_BATCH_LIMITS.maxBytes);
+    const even = batchObjects(objects, limits);
+    expect(even.length).toBe(6);
+    const sizes = even.map((b) => b.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    expect(even.flat().map((o) => o.i)).toEqual(objects.map((o) => o.i));
+  });
+
+  it('gives each worker a task of a small archive, and never cuts below 1 MB', () => {
+    const MB = 1024 * 1024;
+    const objects = Array.from({ length: 10 }, (_, i) => ({ size: MB, i }));
+    expect(batchObjects(objects).length).toBe(1);
+    expect(batchObjects(objects, batchLimitsFor(10 * MB, 2)).map((b) => b.length)).toEqual([5, 5]);
+    expect(batchLimitsFor(3 * MB, 8).targetBytes).toBe(MB);
+    // The cap still holds on a huge archive.
+    expect(batchLimitsFor(10_000 * MB, 2).targetBytes).toBeLessThanOrEqual(16 * MB);
   });
 
   it('returns no batch for no objects', () => {
