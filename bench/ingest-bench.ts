@@ -7,6 +7,14 @@
  * RSS on a 4× larger archive. Writes bench/RESULTS.md, bench/results.json and
  * bench/ingest-workers.svg. Nothing here asserts a timing; it measures and reports.
  *
+ * `--shapes` measures ingest on each archive shape (shapes.ts of the generator: the mixed
+ * archive, a busy account, an organization trail) against DuckDB's explicit-column read of the
+ * same files, alternating, and writes bench/RESULTS-shapes.md and its block in RESULTS.md; the
+ * 10M archive's ratio comes from the last `--large` run.
+ *
+ * `--s3` runs only the S3 comparison (S3 from a loopback moto_server, a trivial GET loop against
+ * the same server, and local disk) and writes bench/RESULTS-s3.md and its block in RESULTS.md.
+ *
  * `--large` is the manual run at scale: a 10M-event archive (about 15 GB of JSON), ingested with
  * every core, then the named queries on that lake; it writes bench/RESULTS-large.md and
  * bench/results-large.json and leaves the default run's files alone.
@@ -34,6 +42,7 @@ import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
+import { publishTable } from './bench-run.js';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
 import { hasMoto, MOTO_ENV, motoClient, startMoto } from '../fixtures/s3-server.js';
@@ -48,6 +57,8 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     large: { type: 'boolean', default: false },
+    shapes: { type: 'boolean', default: false },
+    s3: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -468,6 +479,12 @@ interface ShapeResult {
 /** The shapes beside the main archive (issue 19): a busy account and an organization trail. */
 const SHAPES: readonly { shape: ArchiveShape; label: string; events: number; days: number }[] = [
   {
+    shape: 'mixed',
+    label: '(a) mixed: 2 accounts, 5 account-regions, 5-minute files of 1 event to 20+ MB',
+    events: quick ? 20_000 : 1_000_000,
+    days: 7,
+  },
+  {
     shape: 'busy-account',
     label: '(b) busy account: 2 accounts × 4 regions, files of 2,000–5,000 events',
     events: quick ? 20_000 : 400_000,
@@ -514,13 +531,28 @@ async function shapeRuns(
   return result;
 }
 
-async function shapeComparison(): Promise<ShapeResult[]> {
+/** The `--shapes` mode: every shape, then the 10M archive's ratio from the last `--large` run. */
+async function mainShapes(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
   const results: ShapeResult[] = [];
   for (const { shape, label, events: size, days } of SHAPES) {
     const { dir, manifest } = await archive(size, shape, days);
     results.push(await shapeRuns(label, dir, manifest, runs));
   }
-  return results;
+  results.push(...largeShape());
+  const command = `npm run bench -- --shapes${quick ? ' --quick' : ''} --runs ${runs}`;
+  const table = `${shapeSection(results)}
+Command: \`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}; per-run seconds: ${results.map((r) => `${r.label.split(':')[0] ?? ''} ctlake ${r.ctlake.map((x) => x.toFixed(2)).join(', ')} / DuckDB ${r.duckdb.map((x) => x.toFixed(2)).join(', ')}`).join('; ')}.`;
+  if (quick) {
+    writeFileSync(path.join(outDir, 'RESULTS-shapes-quick.md'), `${table}\n`);
+  } else {
+    publishTable('shapes-bench', 'RESULTS-shapes.md', table);
+    writeFileSync(
+      path.join(benchDir, 'results-shapes.json'),
+      JSON.stringify({ command, machine, shapes: results }, null, 2),
+    );
+  }
+  process.stdout.write(`${table}\n`);
 }
 
 /** ctlake's events/s ÷ the baseline's, from the medians (the same events for both). */
@@ -540,6 +572,15 @@ ctlake ingest (${cores} workers) against DuckDB's explicit-column \`read_json\` 
 | shape | events | log files | gzip | ctlake | DuckDB explicit | ratio | of best | ctlake peak RSS |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+`;
+}
+
+function s3Table(rows: readonly Row[], title = 'S3 against local disk'): string {
+  return `### ${title}
+
+| what | median wall | events/s | notes |
+|---|---|---|---|
+${rows.map((row) => `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round((row.events ?? 0) / median(row.seconds)).toLocaleString('en-US')} | ${row.note} |`).join('\n')}
 `;
 }
 
@@ -714,18 +755,7 @@ async function main(): Promise<void> {
   }
 
   const s3 = await s3Comparison();
-  const mixed: ShapeResult = {
-    label: '(a) mixed: the archive above',
-    events: total,
-    files: manifest.logFiles,
-    gzipMb: manifest.storedBytes / 1e6,
-    ctlake: ours.seconds,
-    duckdb: baselines[1]?.seconds ?? [],
-    rssMb: ours.rssMb ?? [],
-  };
-  const shapes = [mixed, ...(await shapeComparison()), ...largeShape()];
   report({
-    shapes,
     manifest,
     total,
     sweep,
@@ -748,7 +778,6 @@ function largeShape(): ShapeResult[] {
 }
 
 interface Report extends QueryReport {
-  readonly shapes: readonly ShapeResult[];
   readonly manifest: ArchiveManifest;
   readonly total: number;
   readonly sweep: readonly Row[];
@@ -760,10 +789,19 @@ interface Report extends QueryReport {
   readonly inList: InListLatency;
 }
 
-/** The detection benchmark's tables (`npm run bench:detect`), kept beside the ingest figures. */
-function detectSection(): string {
-  const tables = detectTables(benchDir);
-  return tables === '' ? '' : `${DETECT_BEGIN}\n${tables}\n${DETECT_END}\n\n`;
+/**
+ * The blocks other benchmarks keep in RESULTS.md between `<!-- name -->` markers (detect, verify,
+ * investigate, report, forms, scale, shapes), carried over when this run rewrites the file.
+ */
+function otherBenchBlocks(): string {
+  const file = path.join(benchDir, 'RESULTS.md');
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const blocks = [...text.matchAll(/<!-- ([a-z-]+) -->[\s\S]*?<!-- \/\1 -->/g)].map((m) => m[0]);
+  if (!blocks.some((b) => b.startsWith(DETECT_BEGIN))) {
+    const tables = detectTables(benchDir);
+    if (tables !== '') blocks.unshift(`${DETECT_BEGIN}\n${tables}\n${DETECT_END}`);
+  }
+  return blocks.map((b) => `${b}\n\n`).join('');
 }
 
 function report(r: Report): void {
@@ -793,21 +831,11 @@ ${r.floors.map((row) => line(row, true)).join('\n')}
 
 ![events/s by worker count](ingest-workers.svg)
 
-${shapeSection(r.shapes)}
-${
-  r.s3.length === 0
-    ? 'S3: not measured (moto_server not found).'
-    : `### S3 against local disk
-
-| what | median wall | events/s | notes |
-|---|---|---|---|
-${r.s3.map((row) => `| ${row.name} | ${median(row.seconds).toFixed(2)} s | ${Math.round(rate(row)).toLocaleString('en-US')} | ${row.note} |`).join('\n')}
-`
-}
+${r.s3.length === 0 ? 'S3: not measured (moto_server not found).' : s3Table(r.s3)}
 
 ${rssFlat}
 
-${detectSection()}## Query latency on the lake produced
+${otherBenchBlocks()}## Query latency on the lake produced
 
 ${latencySection(r)}
 
@@ -856,4 +884,18 @@ ${readFileSync(path.join(benchDir, 'EXPERIMENTS.md'), 'utf8')}`;
   process.stdout.write(md);
 }
 
-await (values.large ? mainLarge() : main());
+/** The `--s3` mode: where the S3 path's time goes, against the same server served to a GET loop. */
+async function mainS3(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const rows = await s3Comparison();
+  if (rows.length === 0) return;
+  const [s3, get, local] = rows;
+  const rate = (row: Row | undefined): number =>
+    row === undefined ? NaN : (row.events ?? 0) / median(row.seconds);
+  const table = `${s3Table(rows, 'Where S3 ingest time goes: ctlake, the server alone, local disk (`--s3`)')}
+\`npm run bench -- --s3 --runs ${runs}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}, medians of ${runs}: ctlake from S3 reaches ${((rate(s3) / rate(local)) * 100).toFixed(0)}% of its local speed; the server alone, fetching the same objects with the same concurrency and doing nothing with them, takes ${((median(get?.seconds ?? []) / median(s3?.seconds ?? [])) * 100).toFixed(0)}% of ctlake's S3 wall time.`;
+  if (!quick) publishTable('s3-bench', 'RESULTS-s3.md', table);
+  process.stdout.write(`${table}\n`);
+}
+
+await (values.large ? mainLarge() : values.shapes ? mainShapes() : values.s3 ? mainS3() : main());

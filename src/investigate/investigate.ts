@@ -202,53 +202,64 @@ async function lastEventTime(lakeDir: string, run: LakeRunner): Promise<number> 
 }
 
 /**
- * The findings of `detect` over the scope whose evidence holds one of the entity's events: one
- * rule for every kind of entity, whoever the finding names as its principal.
+ * Which of `all` (findings of `detect` over the scope) involve the entity: those whose evidence
+ * holds one of the entity's events in the scope — one rule for every kind of entity, whoever the
+ * finding names as its principal. Only evidence inside the scope is looked up: the rest cannot be
+ * the entity's events in it.
  */
-async function findingsOf(
+async function findingsInvolving(
+  all: readonly Finding[],
+  entity: Entity,
+  w: Window,
+  run: LakeRunner,
+): Promise<Finding[]> {
+  const inScope = (time: string | null): boolean => {
+    const at = time === null ? NaN : Date.parse(time);
+    return at >= w.since && at < w.until;
+  };
+  const evidence = new Set<string>();
+  for (const f of all) {
+    for (const e of f.events)
+      if (e.eventID !== null && inScope(e.eventTime)) evidence.add(e.eventID);
+  }
+  if (evidence.size === 0) return [];
+  const mine = await run(
+    `SELECT DISTINCT "eventID" AS id FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}
+       AND "eventID" IN (SELECT unnest(CAST(from_json(\${ids}, '["VARCHAR"]') AS VARCHAR[])))`,
+    {
+      entity: entityParam(entity),
+      scope_since: timestampText(w.since),
+      scope_until: timestampText(w.until),
+      ids: JSON.stringify([...evidence]),
+    },
+  );
+  const ids = new Set(mine.map((r) => text(r['id'])));
+  return all.filter((f) => f.events.some((e) => e.eventID !== null && ids.has(e.eventID)));
+}
+
+/** The saved findings of the lake as it is, when they cover the scope (saved-findings.ts). */
+function savedFindings(w: Window, lakeDir: string | undefined): readonly Finding[] | undefined {
+  return savedFindingsFor(lakeDir ?? DEFAULT_LAKE_DIR, w.since, w.until, DEFAULT_LEARNING_DAYS);
+}
+
+/** No saved findings: `detect` runs over the scope (and saves its run), then the match. */
+async function detectedFindings(
   entity: Entity,
   w: Window,
   lakeDir: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<{ findings: Finding[]; from: 'saved' | 'detected' }> {
-  const saved = savedFindingsFor(
-    lakeDir ?? DEFAULT_LAKE_DIR,
-    w.since,
-    w.until,
-    DEFAULT_LEARNING_DAYS,
+): Promise<Finding[]> {
+  const all = (
+    await detect({
+      ...(lakeDir === undefined ? {} : { lakeDir }),
+      since: new Date(w.since).toISOString(),
+      until: new Date(w.until).toISOString(),
+      ...(signal === undefined ? {} : { signal }),
+    })
+  ).findings;
+  return inLake(lakeDir ?? DEFAULT_LAKE_DIR, signal, (run) =>
+    findingsInvolving(all, entity, w, run),
   );
-  const all =
-    saved ??
-    (
-      await detect({
-        ...(lakeDir === undefined ? {} : { lakeDir }),
-        since: new Date(w.since).toISOString(),
-        until: new Date(w.until).toISOString(),
-        ...(signal === undefined ? {} : { signal }),
-      })
-    ).findings;
-  const from = saved === undefined ? 'detected' : 'saved';
-  const evidence = [...new Set(all.flatMap((f) => f.events.map((e) => e.eventID ?? '')))].filter(
-    (id) => id !== '',
-  );
-  if (evidence.length === 0) return { findings: [], from };
-  const mine = await inLake(lakeDir ?? DEFAULT_LAKE_DIR, signal, (run) =>
-    run(
-      `SELECT DISTINCT "eventID" AS id FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}
-         AND "eventID" IN (SELECT unnest(CAST(from_json(\${ids}, '["VARCHAR"]') AS VARCHAR[])))`,
-      {
-        entity: entityParam(entity),
-        scope_since: timestampText(w.since),
-        scope_until: timestampText(w.until),
-        ids: JSON.stringify(evidence),
-      },
-    ),
-  );
-  const ids = new Set(mine.map((r) => text(r['id'])));
-  return {
-    findings: all.filter((f) => f.events.some((e) => e.eventID !== null && ids.has(e.eventID))),
-    from,
-  };
 }
 
 export async function investigate(options: InvestigateOptions): Promise<Investigation> {
@@ -329,9 +340,18 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
        FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"${page === undefined ? '' : ` LIMIT ${String(page.size)} OFFSET ${String((page.page - 1) * page.size)}`}`,
       scopeParams({ entity: entityParam(entity) }),
     );
+    // Saved findings are matched in this session; without them, detect runs after it.
+    const wanted =
+      (options.findings ?? true) &&
+      options.entityFindings === undefined &&
+      num(dim('total')[0]?.['events']) > 0;
+    const saved = wanted ? savedFindings(w, lakeDir) : undefined;
+    const savedMatch =
+      saved === undefined ? undefined : await findingsInvolving(saved, entity, w, run);
     return {
       entity,
       w,
+      savedMatch,
       profile,
       dim,
       inScope,
@@ -344,11 +364,17 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
     };
   });
 
-  const { entity, w, dim, inScope, isNew, timeline } = result;
+  const { entity, w, dim, inScope, isNew, timeline, savedMatch } = result;
   const total = dim('total')[0];
   const found =
     (options.findings ?? true) && num(total?.['events']) > 0
-      ? (options.entityFindings ?? (await findingsOf(entity, w, lakeDir, options.signal)))
+      ? (options.entityFindings ??
+        (savedMatch !== undefined
+          ? { findings: savedMatch, from: 'saved' as const }
+          : {
+              findings: await detectedFindings(entity, w, lakeDir, options.signal),
+              from: 'detected' as const,
+            }))
       : { findings: [], from: 'skipped' as const };
   return {
     entity,
