@@ -181,7 +181,7 @@ function explicitRecordsType(): string {
 
 /** What a user writes by hand: DuckDB's read_json with every top-level column named. */
 function explicitBaselineSql(dir: string, target: string): string {
-  return `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${logGlobs(dir)}, maximum_object_size = 268435456, columns = {'Records': ${quotedString(explicitRecordsType())}})) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  return `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${logGlobs(dir)}, maximum_object_size = 1073741824, columns = {'Records': ${quotedString(explicitRecordsType())}})) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 function logGlobs(dir: string): string {
@@ -697,7 +697,7 @@ async function main(): Promise<void> {
     },
   ];
   const baselineSql = [
-    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 268435456, sample_size = -1, maximum_sample_files = 1000000)) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
+    `COPY (SELECT unnest(Records, recursive := true) FROM read_json(${glob}, maximum_object_size = 1073741824, sample_size = -1, maximum_sample_files = 1000000)) TO ${quotedString(target)} (FORMAT parquet, COMPRESSION zstd)`,
     explicitBaselineSql(dir, target),
   ];
   for (const [i, row] of baselines.entries()) {
