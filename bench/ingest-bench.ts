@@ -7,7 +7,7 @@
  * RSS on a 4× larger archive. Writes bench/RESULTS.md, bench/results.json and
  * bench/ingest-workers.svg. Nothing here asserts a timing; it measures and reports.
  *
- * `--shapes` measures ingest on each archive shape (shapes.ts of the generator: the mixed
+ * `--shapes` measures ingest on each archive shape of the generator (`ArchiveShape`: the mixed
  * archive, a busy account, an organization trail) against DuckDB's explicit-column read of the
  * same files, alternating, and writes bench/RESULTS-shapes.md and its block in RESULTS.md; the
  * 10M archive's ratio comes from the last `--large` run.
@@ -32,7 +32,7 @@ import {
   type ArchiveShape,
   generateArchive,
 } from '../fixtures/generator/archive.js';
-import { batchLimitsFor, batchObjects } from '../src/ingest/plan.js';
+import { batchArchive } from '../src/ingest/plan.js';
 import { translateQuery } from '../src/query/dialect/translate.js';
 import { LakeDatabase } from '../src/query/lake-database.js';
 import { loadNamedQueries, namedQueryValues } from '../src/query/named-queries.js';
@@ -195,8 +195,7 @@ async function batches(dir: string): Promise<string[][]> {
   const objects = [];
   for await (const o of new LocalSource(dir).list()) if (o.key.kind !== 'digest') objects.push(o);
   objects.sort((a, b) => (a.uri < b.uri ? -1 : 1));
-  const total = objects.reduce((sum, o) => sum + o.size, 0);
-  return batchObjects(objects, batchLimitsFor(total, cores)).map((b) => b.map((o) => o.uri));
+  return batchArchive(objects, cores).map((b) => b.map((o) => o.uri));
 }
 
 async function floor(
@@ -476,7 +475,7 @@ interface ShapeResult {
   readonly rssMb: number[];
 }
 
-/** The shapes beside the main archive (issue 19): a busy account and an organization trail. */
+/** The archive shapes measured by `--shapes` (issue 19); the 10M archive is `--large`'s. */
 const SHAPES: readonly { shape: ArchiveShape; label: string; events: number; days: number }[] = [
   {
     shape: 'mixed',
@@ -498,6 +497,19 @@ const SHAPES: readonly { shape: ArchiveShape; label: string; events: number; day
   },
 ];
 
+/** An archive's row of the shapes table, its runs still to be measured. */
+function shapeResult(label: string, manifest: ArchiveManifest): ShapeResult {
+  return {
+    label,
+    events: manifest.events + manifest.insightEvents,
+    files: manifest.logFiles,
+    gzipMb: manifest.storedBytes / 1e6,
+    ctlake: [],
+    duckdb: [],
+    rssMb: [],
+  };
+}
+
 /** ctlake and the explicit-column baseline on one archive, alternating, `runs` times each. */
 async function shapeRuns(
   label: string,
@@ -507,15 +519,7 @@ async function shapeRuns(
 ): Promise<ShapeResult> {
   const lake = path.join(outDir, 'lake-shape');
   const target = path.join(outDir, 'baseline-shape.parquet');
-  const result: ShapeResult = {
-    label,
-    events: manifest.events + manifest.insightEvents,
-    files: manifest.logFiles,
-    gzipMb: manifest.storedBytes / 1e6,
-    ctlake: [],
-    duckdb: [],
-    rssMb: [],
-  };
+  const result = shapeResult(label, manifest);
   for (let r = 0; r < count; r++) {
     const ours = await runIngest(dir, lake, cores);
     result.ctlake.push(ours.seconds);
@@ -612,15 +616,13 @@ async function mainLarge(): Promise<void> {
     log(`large DuckDB explicit run ${i + 1}: ${(duckdbRuns[i] ?? 0).toFixed(1)} s`);
   }
   rmSync(baseline, { force: true });
-  const shape: ShapeResult = {
-    label: `(d) the ${(total / 1e6).toFixed(0)}M archive (\`--large\`, ${new Date().toISOString().slice(0, 10)})`,
-    events: total,
-    files: manifest.logFiles,
-    gzipMb: manifest.storedBytes / 1e6,
-    ctlake: ingestRuns.map((r) => r.seconds),
-    duckdb: duckdbRuns,
-    rssMb: ingestRuns.map((r) => r.rssMb),
-  };
+  const shape = shapeResult(
+    `(d) the ${(total / 1e6).toFixed(0)}M archive (\`--large\`, ${new Date().toISOString().slice(0, 10)})`,
+    manifest,
+  );
+  shape.ctlake.push(...ingestRuns.map((r) => r.seconds));
+  shape.duckdb.push(...duckdbRuns);
+  shape.rssMb.push(...ingestRuns.map((r) => r.rssMb));
   const queryReport = await queriesBeforeAndAfterCompact(lake, manifest);
   const seconds = median(ingestRuns.map((r) => r.seconds));
   const rssMb = median(ingestRuns.map((r) => r.rssMb));
@@ -773,7 +775,7 @@ async function main(): Promise<void> {
 function largeShape(): ShapeResult[] {
   const file = path.join(benchDir, 'results-large.json');
   if (quick || !existsSync(file)) return [];
-  const large = JSON.parse(readFileSync(file, 'utf8')) as { shape?: ShapeResult; date?: string };
+  const large = JSON.parse(readFileSync(file, 'utf8')) as { shape?: ShapeResult };
   return large.shape === undefined ? [] : [large.shape];
 }
 

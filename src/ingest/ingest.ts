@@ -26,7 +26,7 @@ import { type S3Options, openSources, s3Settings } from '../source/open-sources.
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { ListingProblem, TrailSource } from '../source/trail-source.js';
-import { batchLimitsFor, batchObjects, type BatchLimits, planIngest } from './plan.js';
+import { batchArchive, type BatchLimits, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
 import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
 import { defaultScratchBase, makeScratchRoot } from './scratch-root.js';
@@ -234,11 +234,7 @@ async function runBatches(
   progress: MutableProgress,
 ): Promise<boolean> {
   const layout = lakeLayout(options.lakeDir);
-  const totalBytes = todo.reduce((sum, o) => sum + o.size, 0);
-  const batches = batchObjects(
-    todo,
-    options.batchLimits ?? batchLimitsFor(totalBytes, options.workers),
-  );
+  const batches = batchArchive(todo, options.workers, options.batchLimits);
   if (batches.length === 0) return false;
   const abortFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(abortFlag);

@@ -109,6 +109,17 @@ export function batchLimitsFor(
   return { ...limits, targetBytes: Math.min(limits.maxBytes, Math.max(MIN_TARGET_BYTES, target)) };
 }
 
+/**
+ * The tasks of an ingest: `objects` cut in order by `limits`, or, by default, by the limits
+ * batchLimitsFor gives their total size and the workers.
+ */
+export function batchArchive<
+  T extends { readonly size: number; readonly key?: { readonly day?: string } },
+>(objects: readonly T[], workers: number, limits?: BatchLimits): T[][] {
+  const total = objects.reduce((sum, o) => sum + o.size, 0);
+  return batchObjects(objects, limits ?? batchLimitsFor(total, workers));
+}
+
 /** Cuts the objects, in order, into batches within the limits (an oversized object goes alone). */
 export function batchObjects<
   T extends { readonly size: number; readonly key?: { readonly day?: string } },

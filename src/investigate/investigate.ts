@@ -237,6 +237,12 @@ async function findingsInvolving(
   return all.filter((f) => f.events.some((e) => e.eventID !== null && ids.has(e.eventID)));
 }
 
+/** The findings panel's findings and where they came from. */
+interface FoundFindings {
+  readonly findings: readonly Finding[];
+  readonly from: 'saved' | 'detected' | 'skipped';
+}
+
 /** The saved findings of the lake as it is, when they cover the scope (saved-findings.ts). */
 function savedFindings(w: Window, lakeDir: string | undefined): readonly Finding[] | undefined {
   return savedFindingsFor(lakeDir ?? DEFAULT_LAKE_DIR, w.since, w.until, DEFAULT_LEARNING_DAYS);
@@ -340,18 +346,21 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
        FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"${page === undefined ? '' : ` LIMIT ${String(page.size)} OFFSET ${String((page.page - 1) * page.size)}`}`,
       scopeParams({ entity: entityParam(entity) }),
     );
-    // Saved findings are matched in this session; without them, detect runs after it.
-    const wanted =
-      (options.findings ?? true) &&
-      options.entityFindings === undefined &&
-      num(dim('total')[0]?.['events']) > 0;
-    const saved = wanted ? savedFindings(w, lakeDir) : undefined;
-    const savedMatch =
-      saved === undefined ? undefined : await findingsInvolving(saved, entity, w, run);
+    // The findings panel, when it can be filled in this session (the caller's findings, or saved
+    // ones matched here); undefined when detect has to run, which it does after this session.
+    const shown = (options.findings ?? true) && num(dim('total')[0]?.['events']) > 0;
+    const saved =
+      shown && options.entityFindings === undefined ? savedFindings(w, lakeDir) : undefined;
+    const found: FoundFindings | undefined = !shown
+      ? { findings: [], from: 'skipped' }
+      : (options.entityFindings ??
+        (saved === undefined
+          ? undefined
+          : { findings: await findingsInvolving(saved, entity, w, run), from: 'saved' }));
     return {
       entity,
       w,
-      savedMatch,
+      found,
       profile,
       dim,
       inScope,
@@ -364,18 +373,12 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
     };
   });
 
-  const { entity, w, dim, inScope, isNew, timeline, savedMatch } = result;
+  const { entity, w, dim, inScope, isNew, timeline } = result;
   const total = dim('total')[0];
-  const found =
-    (options.findings ?? true) && num(total?.['events']) > 0
-      ? (options.entityFindings ??
-        (savedMatch !== undefined
-          ? { findings: savedMatch, from: 'saved' as const }
-          : {
-              findings: await detectedFindings(entity, w, lakeDir, options.signal),
-              from: 'detected' as const,
-            }))
-      : { findings: [], from: 'skipped' as const };
+  const found = result.found ?? {
+    findings: await detectedFindings(entity, w, lakeDir, options.signal),
+    from: 'detected' as const,
+  };
   return {
     entity,
     scope: span(w.since, w.until),

@@ -179,44 +179,47 @@ type Scalar = string | number | boolean | null;
 
 const ASCII = /^[\x20-\x7e]*$/;
 
-/** A Sigma value's text when it holds no wildcard (`*`, `?`), its escapes undone; else undefined. */
-export function sigmaLiteral(value: string): string | undefined {
-  let out = '';
+/** A piece of a Sigma value: a character (its escape undone) or a wildcard. */
+type SigmaPiece = { readonly literal: string } | { readonly wildcard: '*' | '?' };
+
+/** A Sigma string read by its rules: `*` and `?` are wildcards, `\` escapes `*`, `?` and itself. */
+function sigmaPieces(value: string): SigmaPiece[] {
+  const pieces: SigmaPiece[] = [];
   for (let i = 0; i < value.length; i++) {
     const c = value[i] as string;
-    if (c === '*' || c === '?') return undefined;
-    if (c === '\\') {
-      const next = value[i + 1];
-      if (next === '*' || next === '?' || next === '\\') {
-        out += next;
-        i++;
-        continue;
-      }
-    }
-    out += c;
+    const next = value[i + 1];
+    if (c === '\\' && (next === '*' || next === '?' || next === '\\')) {
+      pieces.push({ literal: next });
+      i++;
+    } else if (c === '*' || c === '?') pieces.push({ wildcard: c });
+    else pieces.push({ literal: c });
+  }
+  return pieces;
+}
+
+/** A Sigma value's text when it holds no wildcard, its escapes undone; else undefined. */
+function sigmaLiteral(value: string): string | undefined {
+  let out = '';
+  for (const piece of sigmaPieces(value)) {
+    if ('wildcard' in piece) return undefined;
+    out += piece.literal;
   }
   return out;
 }
 
 /** A Sigma string with `*`/`?` wildcards and `\` escapes as a LIKE pattern escaped by `\`. */
-export function likePattern(value: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (c === '\\') {
-      const next = value[i + 1];
-      if (next === '*' || next === '?' || next === '\\') {
-        out += next === '\\' ? '\\\\' : next;
-        i++;
-        continue;
-      }
-      out += '\\\\';
-    } else if (c === '*') out += '%';
-    else if (c === '?') out += '_';
-    else if (c === '%' || c === '_') out += `\\${c}`;
-    else out += c;
-  }
-  return out;
+function likePattern(value: string): string {
+  return sigmaPieces(value)
+    .map((piece) =>
+      'wildcard' in piece
+        ? piece.wildcard === '*'
+          ? '%'
+          : '_'
+        : piece.literal === '\\' || piece.literal === '%' || piece.literal === '_'
+          ? `\\${piece.literal}`
+          : piece.literal,
+    )
+    .join('');
 }
 
 /** The inclusive range of an IPv4 CIDR block as 32-bit numbers. */
