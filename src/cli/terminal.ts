@@ -3,7 +3,9 @@
  * shown inert (file names, keys and reasons may come from the input), the exit statuses, and
  * Ctrl-C handling.
  */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { finishOut, openOutFile } from '../query/out-stream.js';
 import { UsageError, errnoReason } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 
@@ -61,6 +63,30 @@ export async function writeResult(text: string, out: string | undefined): Promis
   await writeFile(out, text).catch((error: unknown) => {
     throw new UsageError(`cannot write --out ${out}: ${errnoReason(error)}`, { cause: error });
   });
+}
+
+/**
+ * A result too large to hold as one string, written piece by piece to stdout or the `--out` file
+ * (opened first, so a wrong path is one line before any work); a failed write leaves no partial
+ * file that could pass for a whole one.
+ */
+export async function writeStreamedResult(
+  outFile: string | undefined,
+  write: (out: Writable) => Promise<void>,
+): Promise<void> {
+  if (outFile === undefined) {
+    await write(process.stdout);
+    return;
+  }
+  const out = await openOutFile(outFile);
+  try {
+    await write(out);
+    await finishOut(out);
+  } catch (error) {
+    out.destroy();
+    await rm(outFile, { force: true });
+    throw error;
+  }
 }
 
 /** `N.N s, peak RSS M MB`: how the analyst commands end their summary line. */

@@ -4,13 +4,15 @@
  * read-only lake), with no time limit of their own — a detection over a large lake is a few
  * long scans — and stopped by the caller's signal.
  */
-import { querySession } from '../query/run-query.js';
+import { querySession, type SessionStreamRunner } from '../query/run-query.js';
 import type { LakeRunner } from './lake-rows.js';
 
 export async function inLake<T>(
   lakeDir: string,
   signal: AbortSignal | undefined,
-  work: (run: LakeRunner) => Promise<T>,
+  work: (run: LakeRunner, stream: SessionStreamRunner) => Promise<T>,
 ): Promise<T> {
-  return querySession({ lakeDir, ...(signal === undefined ? {} : { signal }) }, work);
+  return querySession({ lakeDir, ...(signal === undefined ? {} : { signal }) }, (run, _, stream) =>
+    work(run, stream),
+  );
 }

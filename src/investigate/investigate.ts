@@ -24,7 +24,8 @@ import { UsageError } from '../errors.js';
 import { parseTimeScope } from '../util/time-scope.js';
 import { type Entity, type EntityKind, isEntity, recogniseEntity } from './entity.js';
 import { entityCondition, entityParam, RESOURCES_SQL } from './entity-sql.js';
-import type { Investigation, Totals } from './investigation.js';
+import type { Investigation, TimelineEvent, Totals } from './investigation.js';
+import { rowObject } from '../query/formats.js';
 
 const DAY_MS = 86_400_000;
 /** Entities that are principals: no "principals that used it" panel. */
@@ -47,6 +48,11 @@ export interface InvestigateOptions {
   readonly baselineDays?: number;
   /** Only this page of the timeline (default: all of it). */
   readonly timelinePage?: { readonly page: number; readonly size: number };
+  /**
+   * `false` leaves `timeline` empty, for a caller that streams it whole with `streamTimeline`
+   * (default true: the whole timeline, or `timelinePage`'s page of it).
+   */
+  readonly withTimeline?: boolean;
   /** Run `detect` over the scope for the findings panel (default true). */
   readonly findings?: boolean;
   /**
@@ -173,6 +179,30 @@ SELECT *, count(*) OVER (PARTITION BY dim) AS values_in_scope,
        sum(CASE WHEN baseline = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY dim) AS new_values
 FROM g WHERE dim = 'total' OR (events > 0 AND k1 IS NOT NULL)
 QUALIFY row_number() OVER (PARTITION BY dim ORDER BY events DESC, k1, k2) <= ${String(PANEL_LIMIT)}`;
+}
+
+/** The entity's events in scope, in time order: the whole timeline, or one page of it. */
+function timelineSql(
+  entity: Entity,
+  page?: { readonly page: number; readonly size: number },
+): string {
+  return `SELECT "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "errorCode", ${PRINCIPAL_SQL} AS principal, "eventID", "sourceObject", "recordIndex"
+       FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"${page === undefined ? '' : ` LIMIT ${String(page.size)} OFFSET ${String((page.page - 1) * page.size)}`}`;
+}
+
+function timelineEvent(e: LakeRow): TimelineEvent {
+  return {
+    eventTime: iso(e['eventTime']) ?? '',
+    eventSource: text(e['eventSource']),
+    eventName: text(e['eventName']),
+    awsRegion: cellText(e['awsRegion']),
+    sourceIPAddress: cellText(e['sourceIPAddress']),
+    errorCode: cellText(e['errorCode']),
+    principal: cellText(e['principal']),
+    eventID: cellText(e['eventID']),
+    sourceObject: text(e['sourceObject']),
+    recordIndex: num(e['recordIndex']),
+  };
 }
 
 /** The role whose trust an entity's AssumeRole* calls reach: the role itself, or a session's role. */
@@ -365,11 +395,10 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
       `SELECT arn, events, count(*) OVER () AS values_in_scope FROM (SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL) QUALIFY row_number() OVER (ORDER BY events DESC, arn) <= ${String(PANEL_LIMIT)} ORDER BY events DESC, arn`,
       scopeParams({ entity: entityParam(entity) }),
     );
-    const timeline = await run(
-      `SELECT "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "errorCode", ${PRINCIPAL_SQL} AS principal, "eventID", "sourceObject", "recordIndex"
-       FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE} ORDER BY "eventTime", "sourceObject", "recordIndex"${page === undefined ? '' : ` LIMIT ${String(page.size)} OFFSET ${String((page.page - 1) * page.size)}`}`,
-      scopeParams({ entity: entityParam(entity) }),
-    );
+    const timeline =
+      options.withTimeline === false
+        ? []
+        : await run(timelineSql(entity, page), scopeParams({ entity: entityParam(entity) }));
     // The findings panel, when it can be filled in this session (the caller's findings, or saved
     // ones matched here); undefined when detect has to run, which it does after this session.
     const shown = (options.findings ?? true) && num(dim('total')[0]?.['events']) > 0;
@@ -505,17 +534,28 @@ export async function investigate(options: InvestigateOptions): Promise<Investig
             pages: Math.max(1, Math.ceil(num(total?.['events']) / page.size)),
           },
         }),
-    timeline: timeline.map((e) => ({
-      eventTime: iso(e['eventTime']) ?? '',
-      eventSource: text(e['eventSource']),
-      eventName: text(e['eventName']),
-      awsRegion: cellText(e['awsRegion']),
-      sourceIPAddress: cellText(e['sourceIPAddress']),
-      errorCode: cellText(e['errorCode']),
-      principal: cellText(e['principal']),
-      eventID: cellText(e['eventID']),
-      sourceObject: text(e['sourceObject']),
-      recordIndex: num(e['recordIndex']),
-    })),
+    timeline: timeline.map(timelineEvent),
   };
+}
+
+/**
+ * The whole timeline of an investigation, handed to `each` chunk by chunk from a session of its
+ * own: for a timeline too long to hold (an account's can be millions of events), after
+ * `investigate` ran with `withTimeline: false`.
+ */
+export async function streamTimeline(
+  inv: Pick<Investigation, 'entity' | 'scope'>,
+  options: { readonly lakeDir?: string; readonly signal?: AbortSignal },
+  each: (events: readonly TimelineEvent[]) => Promise<void>,
+): Promise<void> {
+  await inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (_, stream) => {
+    const result = await stream(timelineSql(inv.entity), {
+      entity: entityParam(inv.entity),
+      scope_since: timestampText(Date.parse(inv.scope.since)),
+      scope_until: timestampText(Date.parse(inv.scope.until)),
+    });
+    for await (const chunk of result.chunks) {
+      await each(chunk.map((row) => timelineEvent(rowObject(result.columns, row))));
+    }
+  });
 }

@@ -12,6 +12,8 @@ export interface TimelineView {
   readonly events: readonly TimelineEvent[];
   /** Rows shown at most (default: all of `events`). */
   readonly limit?: number;
+  /** How many events there are in all, when `events` holds only the first of them. */
+  readonly total?: number;
   readonly rest?: string;
 }
 
@@ -205,6 +207,7 @@ export function investigationBlocks(
         e.recordIndex,
       ]),
       limit: timeline.limit ?? timeline.events.length,
+      ...(timeline.total === undefined ? {} : { total: timeline.total }),
       ...(timeline.rest === undefined ? {} : { rest: timeline.rest }),
     },
   ];

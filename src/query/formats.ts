@@ -2,10 +2,10 @@
  * Result writers. csv, json and ndjson stream chunk by chunk, so a result of any size goes out
  * in bounded memory; table is for people and shows at most TABLE_ROW_LIMIT rows.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { terminalSafe } from '../text/terminal-safe.js';
 import { cellText, type JsonValue } from './json-value.js';
+import { writeText } from './out-stream.js';
 
 export { OUTPUT_FORMATS, type OutputFormat, TEXT_FORMATS, type TextFormat } from '../defaults.js';
 import type { TextFormat } from '../defaults.js';
@@ -17,12 +17,6 @@ export interface ResultStream {
   readonly columns: readonly string[];
   /** Rows of JSON values (json-value.ts: jsonValueConverter), chunk by chunk. */
   readonly chunks: AsyncIterable<readonly (readonly JsonValue[])[]>;
-}
-
-async function write(out: Writable, text: string): Promise<void> {
-  if (out.errored) throw out.errored;
-  // events.once rejects on 'error': a failed output ends the query instead of waiting forever.
-  if (!out.write(text)) await once(out, 'drain');
 }
 
 /** One row as an object of plain JSON values, keyed by column name. */
@@ -59,13 +53,13 @@ export interface WriteOptions {
 
 async function writeCsv(result: ResultStream, out: Writable, csvSafe: boolean): Promise<number> {
   const field = csvSafe ? (text: string | null): string => csvField(csvSafeText(text)) : csvField;
-  await write(out, result.columns.map(field).join(',') + '\n');
+  await writeText(out, result.columns.map(field).join(',') + '\n');
   let rows = 0;
   for await (const chunk of result.chunks) {
     let text = '';
     for (const row of chunk) text += row.map((v) => field(cellText(v))).join(',') + '\n';
     rows += chunk.length;
-    await write(out, text);
+    await writeText(out, text);
   }
   return rows;
 }
@@ -76,23 +70,23 @@ async function writeNdjson(result: ResultStream, out: Writable): Promise<number>
     let text = '';
     for (const row of chunk) text += JSON.stringify(rowObject(result.columns, row)) + '\n';
     rows += chunk.length;
-    await write(out, text);
+    await writeText(out, text);
   }
   return rows;
 }
 
 async function writeJson(result: ResultStream, out: Writable): Promise<number> {
   let rows = 0;
-  await write(out, '[');
+  await writeText(out, '[');
   for await (const chunk of result.chunks) {
     let text = '';
     for (const row of chunk) {
       text += (rows === 0 ? '\n' : ',\n') + JSON.stringify(rowObject(result.columns, row));
       rows++;
     }
-    await write(out, text);
+    await writeText(out, text);
   }
-  await write(out, rows === 0 ? ']\n' : '\n]\n');
+  await writeText(out, rows === 0 ? ']\n' : '\n]\n');
   return rows;
 }
 
@@ -126,7 +120,7 @@ async function writeTable(result: ResultStream, out: Writable): Promise<number> 
   const note =
     rows > TABLE_ROW_LIMIT ? `, first ${TABLE_ROW_LIMIT} shown; use --format csv for all` : '';
   text += `(${rows} row${rows === 1 ? '' : 's'}${note})\n`;
-  await write(out, text);
+  await writeText(out, text);
   return rows;
 }
 

@@ -3,7 +3,8 @@
  * (sandbox.ts), bind the parameters, run it within its limits, and either stream the rows out in
  * a format (`runQuery`, the CLI) or hand them back as JSON values (`query`, the library).
  */
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { finishOut, openOutFile } from './out-stream.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -12,9 +13,9 @@ import {
   type DuckDBValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { CtlakeError, QueryError, UsageError, errnoReason, firstLine } from '../errors.js';
+import { CtlakeError, QueryError, UsageError, firstLine } from '../errors.js';
 import { translateQuery } from './dialect/translate.js';
-import { type OutputFormat, rowObject, writeResult } from './formats.js';
+import { type OutputFormat, type ResultStream, rowObject, writeResult } from './formats.js';
 import { type JsonValue, jsonValueConverter } from './json-value.js';
 import { isDuckDBError } from '../duckdb/errors.js';
 import { quotedString } from '../duckdb/sql-text.js';
@@ -123,24 +124,6 @@ function bindNamedParameters(
   return { values: pick(all.values), types: pick(all.types) };
 }
 
-/** Opens `--out` before the query runs, so that a wrong path is a one-line error. */
-async function openOutFile(file: string): Promise<Writable> {
-  const handle = await open(file, 'w').catch((error: unknown) => {
-    throw new UsageError(`cannot write --out ${file}: ${errnoReason(error)}`, { cause: error });
-  });
-  const stream = handle.createWriteStream();
-  stream.on('error', () => undefined); // reported by the writer that awaits it
-  return stream;
-}
-
-async function finish(stream: Writable): Promise<void> {
-  if (stream === process.stdout) return;
-  await new Promise<void>((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(resolve);
-  });
-}
-
 export async function runQuery(request: QueryRequest, stdout: Writable): Promise<number> {
   const format = request.format;
   const outFile = request.outFile === undefined ? undefined : path.resolve(request.outFile);
@@ -247,6 +230,12 @@ export type SessionTableRunner = (
   params?: Readonly<Record<string, string>>,
 ) => Promise<QueryResult>;
 
+/** Like SessionRunner, for results too large to hold: the rows chunk by chunk as they come. */
+export type SessionStreamRunner = (
+  sql: string,
+  params?: Readonly<Record<string, string>>,
+) => Promise<ResultStream>;
+
 /**
  * Several queries on one view of the lake (one set of parts, opened once): each translated,
  * checked by the sandbox and bound like `query`'s, with no time limit, stopped by `signal`.
@@ -258,7 +247,11 @@ export async function querySession<T>(
     readonly limits?: QueryLimits;
     readonly signal?: AbortSignal;
   },
-  work: (run: SessionRunner, runTable: SessionTableRunner) => Promise<T>,
+  work: (
+    run: SessionRunner,
+    runTable: SessionTableRunner,
+    stream: SessionStreamRunner,
+  ) => Promise<T>,
 ): Promise<T> {
   const db = await LakeDatabase.open(
     options.lakeDir ?? DEFAULT_LAKE_DIR,
@@ -267,19 +260,32 @@ export async function querySession<T>(
   );
   const watch = watchQuery(db, 0, options.signal);
   try {
-    const runTable: SessionTableRunner = async (sql, params = {}) => {
+    const prepare = async (
+      sql: string,
+      params: Readonly<Record<string, string>>,
+    ): Promise<DuckDBPreparedStatement> => {
       const translated = await translateQuery(db.connection, sql);
       const bound = bindTextParameters(translated.parameters, params);
       const statement = await db.connection.prepare(translated.sql).catch(failed);
       statement.bind(bound.values, bound.types);
-      const reader = await statement.runAndReadAll().catch(failed);
+      return statement;
+    };
+    const runTable: SessionTableRunner = async (sql, params = {}) => {
+      const reader = await (await prepare(sql, params)).runAndReadAll().catch(failed);
       const columns = reader.columnNames();
       return {
         columns,
         rows: reader.convertRows(jsonValueConverter).map((row) => rowObject(columns, row)),
       };
     };
-    return await work(async (sql, params) => (await runTable(sql, params)).rows, runTable);
+    const stream: SessionStreamRunner = async (sql, params = {}) => {
+      const result = await (await prepare(sql, params)).stream().catch(failed);
+      return {
+        columns: result.columnNames(),
+        chunks: result.yieldConvertedRows(jsonValueConverter),
+      };
+    };
+    return await work(async (sql, params) => (await runTable(sql, params)).rows, runTable, stream);
   } catch (error) {
     stoppedBecause(watch.stopped(), 0, error);
   } finally {
@@ -320,7 +326,7 @@ async function queryInto(
       out,
       { csvSafe: request.csvSafe ?? false },
     );
-    await finish(out);
+    await finishOut(out);
     return rows;
   });
 }

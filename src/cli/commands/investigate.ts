@@ -1,10 +1,11 @@
 /** `ctlake investigate`: flags → investigate() → table, JSON or an HTML page. */
 import { UsageError } from '../../errors.js';
 import type { EntityKind } from '../../investigate/entity.js';
-import { investigate } from '../../investigate/investigate.js';
-import { investigationHtml } from '../../investigate/render-html.js';
+import { investigate, streamTimeline } from '../../investigate/investigate.js';
+import { HTML_TIMELINE_LIMIT, investigationHtml } from '../../investigate/render-html.js';
+import { writeInvestigationJson } from '../../investigate/render-json.js';
 import { investigationText, TIMELINE_PAGE } from '../../investigate/render-text.js';
-import { EXIT_OK, onInterrupt, runCost, writeResult } from '../terminal.js';
+import { EXIT_OK, onInterrupt, runCost, writeResult, writeStreamedResult } from '../terminal.js';
 
 export interface InvestigateFlags {
   lake: string;
@@ -35,16 +36,22 @@ export async function investigateCommand(entity: string, flags: InvestigateFlags
       findings: flags.findings,
       ...(flags.format === 'table'
         ? { timelinePage: { page: flags.page, size: TIMELINE_PAGE } }
-        : {}),
+        : flags.format === 'html'
+          ? { timelinePage: { page: 1, size: HTML_TIMELINE_LIMIT } }
+          : { withTimeline: false }),
       signal: interrupt.signal,
     });
-    const text =
-      flags.format === 'json'
-        ? JSON.stringify(result, null, 2) + '\n'
-        : flags.format === 'html'
-          ? investigationHtml(result)
-          : investigationText(result, flags.page);
-    await writeResult(text, flags.out);
+    if (flags.format === 'json') {
+      const source = { lakeDir: flags.lake, signal: interrupt.signal };
+      await writeStreamedResult(flags.out, (out) =>
+        writeInvestigationJson(result, out, (each) => streamTimeline(result, source, each)),
+      );
+    } else {
+      await writeResult(
+        flags.format === 'html' ? investigationHtml(result) : investigationText(result, flags.page),
+        flags.out,
+      );
+    }
     process.stderr.write(
       `investigate: ${String(result.totals.events)} events in scope, ${String(result.findings.length)} findings, ${runCost(started)}\n`,
     );
