@@ -5,14 +5,21 @@
  * long scans — and stopped by the caller's signal.
  */
 import { querySession, type SessionStreamRunner } from '../query/run-query.js';
+import type { QueryLimits } from '../defaults.js';
 import type { LakeRunner } from './lake-rows.js';
 
 export async function inLake<T>(
   lakeDir: string,
   signal: AbortSignal | undefined,
   work: (run: LakeRunner, stream: SessionStreamRunner) => Promise<T>,
+  limits?: QueryLimits,
 ): Promise<T> {
-  return querySession({ lakeDir, ...(signal === undefined ? {} : { signal }) }, (run, _, stream) =>
-    work(run, stream),
+  return querySession(
+    {
+      lakeDir,
+      ...(signal === undefined ? {} : { signal }),
+      ...(limits === undefined ? {} : { limits }),
+    },
+    (run, _, stream) => work(run, stream),
   );
 }

@@ -19,22 +19,21 @@ import { isoSecondsFromTimestamp } from '../duckdb/timestamp-text.js';
 import { lakeLayout } from '../lake/layout.js';
 import { readPartSet } from '../lake/part-set.js';
 import { savedFindingsFor } from '../detect/saved-findings.js';
-import { DEFAULT_BASELINE_DAYS, DEFAULT_LAKE_DIR, DEFAULT_LEARNING_DAYS } from '../defaults.js';
+import {
+  DEFAULT_BASELINE_DAYS,
+  DEFAULT_LAKE_DIR,
+  DEFAULT_LEARNING_DAYS,
+  INVESTIGATION_QUERY_LIMITS,
+} from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { parseTimeScope } from '../util/time-scope.js';
 import { type Entity, type EntityKind, isEntity, recogniseEntity } from './entity.js';
 import { entityCondition, entityParam, RESOURCES_SQL } from './entity-sql.js';
+import { ASSUMES_ROLE, HAS_SESSIONS, PANEL_LIMIT, PRINCIPAL_KINDS, profiles } from './profiles.js';
 import type { Investigation, TimelineEvent, Totals } from './investigation.js';
 import { rowObject } from '../query/formats.js';
 
 const DAY_MS = 86_400_000;
-/** Entities that are principals: no "principals that used it" panel. */
-const PRINCIPAL_KINDS: readonly EntityKind[] = ['role', 'session', 'user'];
-/** Entities with a sessions panel. */
-const HAS_SESSIONS: readonly EntityKind[] = ['role', 'session'];
-/** Values a panel lists at most (the most used); `panels` says how many there are. */
-export const PANEL_LIMIT = 1000;
-
 export interface InvestigateOptions {
   /** The entity as text: an ARN, access key ID, IP, bucket, model ID, account ID or user name. */
   readonly entity: string;
@@ -112,74 +111,7 @@ function windowParams(w: Window, entity: Entity): Record<string, string> {
   };
 }
 
-const IN_WINDOW = `"eventTime" >= CAST(\${baseline_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
 const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
-
-/** Events that assume a role: their `roleArn` is the role assumed. */
-const ASSUMES_ROLE = `"eventSource" = 'sts.amazonaws.com' AND starts_with("eventName", 'AssumeRole')`;
-
-/** Per panel value: events and errors in scope and in the baseline, and when they were first and last seen. */
-const PANEL_COUNTS = `count(*) FILTER (s) AS events, count(*) FILTER (s AND err IS NOT NULL) AS errors,
-    count(*) FILTER (NOT s) AS baseline, count(*) FILTER (NOT s AND err IS NOT NULL) AS baseline_errors,
-    min(t) FILTER (s) AS first, max(t) FILTER (s) AS last, min(t) FILTER (NOT s) AS baseline_first, max(t) FILTER (NOT s) AS baseline_last`;
-/** The same, merged from groups that already hold them. */
-const MERGED_COUNTS = `sum(events) AS events, sum(errors) AS errors, sum(baseline) AS baseline, sum(baseline_errors) AS baseline_errors,
-    min(first) AS first, max(last) AS last, min(baseline_first) AS baseline_first, max(baseline_last) AS baseline_last`;
-
-/**
- * Every panel of the profile in one query: a row per (panel, value) with scope and baseline
- * counts. The entity's events are read once and grouped two ways in that pass: by every panel's
- * value together (a principal's events fall into a few thousand such combinations; a GROUPING
- * SETS aggregation of those groups then gives each panel), and by access key alone (a role's
- * sessions can hold a fresh key per call, which would make every event its own combination).
- * The roles assumed come from a second, narrow scan of the AssumeRole* calls only: reading
- * `requestParameters` for all of a busy principal's events cost as much as the rest. On the 10M
- * lake this took a busy session's profile from 3.4 s to 2.1 s (bench/EXPERIMENTS.md).
- */
-function profileSql(entity: Entity): string {
-  // [panel, its grouping columns]; a panel the entity's kind does not show is not computed.
-  const panels: [string, string[]][] = [
-    ['error', ['err']],
-    ['api', ['src', 'api']],
-    ['region', ['region']],
-    ['ip', ['ip']],
-    ['ua', ['ua']],
-    ...(HAS_SESSIONS.includes(entity.kind) ? [['session', ['session']] as [string, string[]]] : []),
-    ...(PRINCIPAL_KINDS.includes(entity.kind)
-      ? []
-      : [['principal', ['principal']] as [string, string[]]]),
-  ];
-  const keys = panels.flatMap(([, cols]) => cols).join(', ');
-  const panelOf = `CASE ${panels.map(([name, cols]) => `WHEN GROUPING(${cols[0] ?? ''}) = 0 THEN '${name}'`).join(' ')} ELSE 'total' END`;
-  const firstKey = `coalesce(${panels.map(([, cols]) => cols[0] ?? '').join(', ')})`;
-  const s = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AS s, "eventTime" AS t, "errorCode" AS err`;
-  // Each panel lists its values in scope, the most used first, at most PANEL_LIMIT, with how many
-  // there are and how many are new.
-  return `WITH combos AS (
-  SELECT GROUPING(akid) = 0 AS is_key, ${keys}, akid, ${PANEL_COUNTS}
-  FROM (
-    SELECT ${s}, "eventSource" AS src, "eventName" AS api, "awsRegion" AS region,
-           "sourceIPAddress" AS ip, "userAgent" AS ua, "userIdentity"."accessKeyId" AS akid,
-           "userIdentity"."arn" AS session, ${PRINCIPAL_SQL} AS principal
-    FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_WINDOW}
-  ) GROUP BY GROUPING SETS ((${keys}), (akid))
-), assumed AS (
-  SELECT ${s}, map_extract_value("requestParameters", 'roleArn') AS role
-  FROM cloudtrail WHERE ${ASSUMES_ROLE} AND ${entityCondition(entity)} AND ${IN_WINDOW}
-), g AS (
-  SELECT ${panelOf} AS dim, ${firstKey} AS k1, api AS k2, ${MERGED_COUNTS}
-  FROM combos WHERE NOT is_key GROUP BY GROUPING SETS ((), ${panels.map(([, cols]) => `(${cols.join(', ')})`).join(', ')})
-  UNION ALL
-  SELECT 'key', akid, NULL, events, errors, baseline, baseline_errors, first, last, baseline_first, baseline_last
-  FROM combos WHERE is_key
-  UNION ALL
-  SELECT 'assumed', role, NULL, ${PANEL_COUNTS} FROM assumed GROUP BY role
-)
-SELECT *, count(*) OVER (PARTITION BY dim) AS values_in_scope,
-       sum(CASE WHEN baseline = 0 THEN 1 ELSE 0 END) OVER (PARTITION BY dim) AS new_values
-FROM g WHERE dim = 'total' OR (events > 0 AND k1 IS NOT NULL)
-QUALIFY row_number() OVER (PARTITION BY dim ORDER BY events DESC, k1, k2) <= ${String(PANEL_LIMIT)}`;
-}
 
 /** The entity's events in scope, in time order: the whole timeline, or one page of it. */
 function timelineSql(
@@ -322,114 +254,184 @@ async function detectedFindings(
   );
 }
 
+/** One investigation of several run together (`investigateEach`): the options but the lake's. */
+export type InvestigateRequest = Omit<InvestigateOptions, 'lakeDir' | 'signal'>;
+
 export async function investigate(options: InvestigateOptions): Promise<Investigation> {
-  const recognised = recogniseEntity(options.entity, options.kind);
-  const baselineDays = options.baselineDays ?? DEFAULT_BASELINE_DAYS;
+  const [one] = await investigateEach([options], options);
+  return one as Investigation;
+}
+
+/** A request's flags, checked before the lake is opened. */
+function checkedRequest(request: InvestigateRequest): {
+  recognised: ReturnType<typeof recogniseEntity>;
+  baselineDays: number;
+  requested: ReturnType<typeof parseTimeScope>;
+} {
+  const recognised = recogniseEntity(request.entity, request.kind);
+  const baselineDays = request.baselineDays ?? DEFAULT_BASELINE_DAYS;
   if (!Number.isInteger(baselineDays) || baselineDays < 0) {
     throw new UsageError('--baseline-days: expected a whole number of days');
   }
-  const requested = parseTimeScope(options.since, options.until);
-  const page = options.timelinePage;
+  const page = request.timelinePage;
   if (
     page !== undefined &&
     (!Number.isInteger(page.page) || page.page < 1 || !Number.isInteger(page.size) || page.size < 1)
   ) {
     throw new UsageError('--page: expected a whole number ≥ 1');
   }
-  const lakeDir = options.lakeDir;
-  const result = await inLake(lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (run) => {
-    const entity = isEntity(recognised) ? recognised : await placeBareName(recognised.id, run);
-    let until = requested.to?.getTime();
-    if (until === undefined) {
-      const last = await lastEventTime(lakeDir ?? DEFAULT_LAKE_DIR, run);
-      until = Number.isNaN(last) ? Date.now() : last + 1000;
-    }
-    const since = requested.from?.getTime() ?? until - DAY_MS;
-    if (since >= until) throw new UsageError('--since is not before --until');
-    const w: Window = { baselineSince: since - baselineDays * DAY_MS, since, until };
-    const params = windowParams(w, entity);
-    const profile = await run(profileSql(entity), params);
-    const dim = (name: string): LakeRow[] => profile.filter((r) => r['dim'] === name);
-    const inScope = (r: LakeRow): boolean => num(r['events']) > 0;
-    const isNew = (r: LakeRow): boolean => num(r['baseline']) === 0;
+  return { recognised, baselineDays, requested: parseTimeScope(request.since, request.until) };
+}
 
-    const role = roleOf(entity);
-    const scopeParams = (extra: Record<string, string>): Record<string, string> => ({
-      scope_since: params['scope_since'] ?? '',
-      scope_until: params['scope_until'] ?? '',
-      ...extra,
-    });
-    const assumedBy =
-      role === undefined
-        ? []
-        : await run(
-            `SELECT ${PRINCIPAL_SQL} AS principal, map_extract_value("requestParameters", 'roleSessionName') AS session_name,
+/**
+ * Several investigations on one view of the lake (a report's, one per principal): their
+ * profiles are computed together where their entities allow (profiles.ts), the rest one by one.
+ */
+export async function investigateEach(
+  requests: readonly InvestigateRequest[],
+  lake: { readonly lakeDir?: string; readonly signal?: AbortSignal },
+): Promise<Investigation[]> {
+  const checked = requests.map(checkedRequest);
+  const lakeDir = lake.lakeDir;
+  const results = await inLake(
+    lakeDir ?? DEFAULT_LAKE_DIR,
+    lake.signal,
+    async (run) => {
+      let last: number | undefined;
+      const targets: (Window & { entity: Entity })[] = [];
+      for (const { recognised, baselineDays, requested } of checked) {
+        const entity = isEntity(recognised) ? recognised : await placeBareName(recognised.id, run);
+        let until = requested.to?.getTime();
+        if (until === undefined) {
+          last ??= await lastEventTime(lakeDir ?? DEFAULT_LAKE_DIR, run);
+          until = Number.isNaN(last) ? Date.now() : last + 1000;
+        }
+        const since = requested.from?.getTime() ?? until - DAY_MS;
+        if (since >= until) throw new UsageError('--since is not before --until');
+        targets.push({ entity, baselineSince: since - baselineDays * DAY_MS, since, until });
+      }
+      const profileRows = await profiles(targets, run);
+      const panels = [];
+      for (const [i, target] of targets.entries()) {
+        panels.push(
+          await entityPanels(
+            target,
+            profileRows[i] ?? [],
+            requests[i] as InvestigateRequest,
+            lakeDir,
+            run,
+          ),
+        );
+      }
+      return panels;
+    },
+    INVESTIGATION_QUERY_LIMITS,
+  );
+  const investigations: Investigation[] = [];
+  for (const result of results) {
+    investigations.push(await assembled(result, lakeDir, lake.signal));
+  }
+  return investigations;
+}
+
+/** The panels of one investigation that its profile does not hold, from the same session. */
+async function entityPanels(
+  { entity, ...w }: Window & { entity: Entity },
+  profile: readonly LakeRow[],
+  options: InvestigateRequest,
+  lakeDir: string | undefined,
+  run: LakeRunner,
+) {
+  const page = options.timelinePage;
+  const params = windowParams(w, entity);
+  const dim = (name: string): LakeRow[] => profile.filter((r) => r['dim'] === name);
+  const inScope = (r: LakeRow): boolean => num(r['events']) > 0;
+  const isNew = (r: LakeRow): boolean => num(r['baseline']) === 0;
+
+  const role = roleOf(entity);
+  const scopeParams = (extra: Record<string, string>): Record<string, string> => ({
+    scope_since: params['scope_since'] ?? '',
+    scope_until: params['scope_until'] ?? '',
+    ...extra,
+  });
+  const assumedBy =
+    role === undefined
+      ? []
+      : await run(
+          `SELECT ${PRINCIPAL_SQL} AS principal, map_extract_value("requestParameters", 'roleSessionName') AS session_name,
                     map_extract_value("requestParameters", 'sourceIdentity') AS source_identity, "sourceIPAddress" AS ip, count(*) AS events
              FROM cloudtrail WHERE ${ASSUMES_ROLE}
                AND map_extract_value("requestParameters", 'roleArn') = \${role}${entity.kind === 'session' ? ` AND map_extract_value("requestParameters", 'roleSessionName') = \${session}` : ''}
                AND ${IN_SCOPE}
              GROUP BY ALL ORDER BY events DESC, principal, session_name, source_identity, ip`,
-            scopeParams({
-              role,
-              ...(entity.kind === 'session'
-                ? { session: entity.id.slice(entity.id.lastIndexOf('/') + 1) }
-                : {}),
-            }),
-          );
+          scopeParams({
+            role,
+            ...(entity.kind === 'session'
+              ? { session: entity.id.slice(entity.id.lastIndexOf('/') + 1) }
+              : {}),
+          }),
+        );
 
-    const assumedArns = dim('assumed')
-      .filter(inScope)
-      .map((r) => text(r['k1']));
-    const followed =
-      assumedArns.length === 0
-        ? []
-        : await run(
-            `SELECT "userIdentity"."sessionContext"."sessionIssuer"."arn" AS role, count(*) AS events FROM cloudtrail
+  const assumedArns = dim('assumed')
+    .filter(inScope)
+    .map((r) => text(r['k1']));
+  const followed =
+    assumedArns.length === 0
+      ? []
+      : await run(
+          `SELECT "userIdentity"."sessionContext"."sessionIssuer"."arn" AS role, count(*) AS events FROM cloudtrail
              WHERE "userIdentity"."sessionContext"."sessionIssuer"."arn" IN (SELECT unnest(CAST(from_json(\${roles}, '["VARCHAR"]') AS VARCHAR[]))) AND ${IN_SCOPE}
              GROUP BY ALL`,
-            scopeParams({ roles: JSON.stringify(assumedArns) }),
-          );
-    const followedEvents = new Map(followed.map((r) => [text(r['role']), num(r['events'])]));
+          scopeParams({ roles: JSON.stringify(assumedArns) }),
+        );
+  const followedEvents = new Map(followed.map((r) => [text(r['role']), num(r['events'])]));
 
-    const resources = await run(
-      `SELECT arn, events, count(*) OVER () AS values_in_scope FROM (SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL) QUALIFY row_number() OVER (ORDER BY events DESC, arn) <= ${String(PANEL_LIMIT)} ORDER BY events DESC, arn`,
-      scopeParams({ entity: entityParam(entity) }),
-    );
-    const timeline =
-      options.withTimeline === false
-        ? []
-        : await run(timelineSql(entity, page), scopeParams({ entity: entityParam(entity) }));
-    // The findings panel, when it can be filled in this session (the caller's findings, or saved
-    // ones matched here); undefined when detect has to run, which it does after this session.
-    const shown = (options.findings ?? true) && num(dim('total')[0]?.['events']) > 0;
-    const saved =
-      shown && options.entityFindings === undefined ? savedFindings(w, lakeDir) : undefined;
-    const found: FoundFindings | undefined = !shown
-      ? { findings: [], from: 'skipped' }
-      : (options.entityFindings ??
-        (saved === undefined
-          ? undefined
-          : { findings: await findingsInvolving(saved, entity, w, run), from: 'saved' }));
-    return {
-      entity,
-      w,
-      found,
-      profile,
-      dim,
-      inScope,
-      isNew,
-      assumedBy,
-      assumedArns,
-      followedEvents,
-      resources,
-      timeline,
-    };
-  });
+  const resources = await run(
+    `SELECT arn, events, count(*) OVER () AS values_in_scope FROM (SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL) QUALIFY row_number() OVER (ORDER BY events DESC, arn) <= ${String(PANEL_LIMIT)} ORDER BY events DESC, arn`,
+    scopeParams({ entity: entityParam(entity) }),
+  );
+  const timeline =
+    options.withTimeline === false
+      ? []
+      : await run(timelineSql(entity, page), scopeParams({ entity: entityParam(entity) }));
+  // The findings panel, when it can be filled in this session (the caller's findings, or saved
+  // ones matched here); undefined when detect has to run, which it does after this session.
+  const shown = (options.findings ?? true) && num(dim('total')[0]?.['events']) > 0;
+  const saved =
+    shown && options.entityFindings === undefined ? savedFindings(w, lakeDir) : undefined;
+  const found: FoundFindings | undefined = !shown
+    ? { findings: [], from: 'skipped' }
+    : (options.entityFindings ??
+      (saved === undefined
+        ? undefined
+        : { findings: await findingsInvolving(saved, entity, w, run), from: 'saved' }));
+  return {
+    entity,
+    w,
+    found,
+    profile,
+    dim,
+    inScope,
+    isNew,
+    assumedBy,
+    assumedArns,
+    followedEvents,
+    resources,
+    timeline,
+    page,
+  };
+}
 
-  const { entity, w, dim, inScope, isNew, timeline } = result;
+/** An investigation from its panels; `detect` runs now when its findings panel needs it. */
+async function assembled(
+  result: Awaited<ReturnType<typeof entityPanels>>,
+  lakeDir: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Investigation> {
+  const { entity, w, dim, inScope, isNew, timeline, page } = result;
   const total = dim('total')[0];
   const found = result.found ?? {
-    findings: await detectedFindings(entity, w, lakeDir, options.signal),
+    findings: await detectedFindings(entity, w, lakeDir, signal),
     from: 'detected' as const,
   };
   return {

@@ -14,7 +14,8 @@ import { type Finding, SEVERITIES, type Severity } from '../detect/finding.js';
 import { cellText, isoSeconds, lakeTimeRange, timestampText } from '../detect/lake-rows.js';
 import { builtInPacks, ruleFiles } from '../detect/rules.js';
 import { partSetFingerprint, savedFindingsFor } from '../detect/saved-findings.js';
-import { investigate } from '../investigate/investigate.js';
+import { investigateEach, type InvestigateRequest } from '../investigate/investigate.js';
+import type { Investigation } from '../investigate/investigation.js';
 import { type CatalogRead, readCatalogFacts } from '../lake/catalog-facts.js';
 import { lakeLayout } from '../lake/layout.js';
 import { type NamedQuery, loadNamedQueries } from '../query/named-queries.js';
@@ -191,43 +192,32 @@ function principalsToInvestigate(findings: readonly Finding[]): [string, Finding
 }
 
 /**
- * One principal's investigation page. Detective's default scope: the 24 hours up to its last
+ * One principal's investigation request. Detective's default scope: the 24 hours up to its last
  * high finding, against the baseline before them, so "new" means new around the incident.
  */
-async function investigationPage(
+function investigationRequest(
   principal: string,
   serious: readonly Finding[],
-  context: {
-    readonly lakeDir: string;
-    readonly range: { readonly since: number; readonly until: number };
-    readonly findings: Report['findings'];
-    readonly signal?: AbortSignal;
-  },
-): Promise<ReportInvestigation> {
+  range: { readonly since: number; readonly until: number },
+  findings: Report['findings'],
+): InvestigateRequest & { readonly since: string; readonly until: string } {
   const last = Math.max(...serious.map((f) => Date.parse(f.time)));
-  const invUntil = Math.min(context.range.until, last + 1000);
-  const since = isoSeconds(Math.max(context.range.since, invUntil - DAY_MS));
+  const invUntil = Math.min(range.until, last + 1000);
+  const since = isoSeconds(Math.max(range.since, invUntil - DAY_MS));
   const until = isoSeconds(invUntil);
-  const investigation = await investigate({
+  return {
     entity: principal,
-    lakeDir: context.lakeDir,
     since,
     until,
     timelinePage: { page: 1, size: TIMELINE_LIMIT },
     // The principal's findings in the investigation's scope, as the report has them.
     entityFindings: {
-      findings: context.findings.items.filter(
+      findings: findings.items.filter(
         (f) => f.principal === principal && f.time >= since && f.time < until,
       ),
-      from: context.findings.from,
+      from: findings.from,
     },
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
-  });
-  const command = ['ctlake', 'investigate', principal, '--lake', context.lakeDir]
-    .concat(['--since', since, '--until', until, '--format', 'json'])
-    .map(shellWord)
-    .join(' ');
-  return { principal, findings: serious.length, investigation, command };
+  };
 }
 
 export async function report(options: ReportOptions = {}): Promise<Report> {
@@ -324,19 +314,21 @@ export async function report(options: ReportOptions = {}): Promise<Report> {
   ) as Record<Severity, number>;
 
   step('investigations');
-  // One at a time: each query of an investigation already uses every core (two at once were
-  // measured no faster on the 10M lake, and hold two sessions' memory).
-  const investigations: ReportInvestigation[] = [];
-  for (const [principal, list] of principalsToInvestigate(findings.items)) {
-    investigations.push(
-      await investigationPage(principal, list, {
-        lakeDir,
-        range: { since: lake.since, until: lake.until },
-        findings,
-        ...signal,
-      }),
-    );
-  }
+  // All on one view of the lake: their profiles are computed together (investigate/profiles.ts).
+  const serious = principalsToInvestigate(findings.items);
+  const requests = serious.map(([principal, list]) =>
+    investigationRequest(principal, list, { since: lake.since, until: lake.until }, findings),
+  );
+  const done = requests.length === 0 ? [] : await investigateEach(requests, { lakeDir, ...signal });
+  const investigations: ReportInvestigation[] = requests.map((request, k) => ({
+    principal: request.entity,
+    findings: serious[k]?.[1].length ?? 0,
+    investigation: done[k] as Investigation,
+    command: ['ctlake', 'investigate', request.entity, '--lake', lakeDir]
+      .concat(['--since', request.since, '--until', request.until, '--format', 'json'])
+      .map(shellWord)
+      .join(' '),
+  }));
 
   const { sha256: partsSha256, parts } = partsChecksum(lakeDir, catalog);
   return {

@@ -9,6 +9,11 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateArchive, MAIN_ACCOUNT, ORG_ACCOUNT } from '../../fixtures/generator/archive.js';
 import { STOLEN_KEY_IP } from '../../fixtures/generator/scenario.js';
+import {
+  investigate as investigateOne,
+  investigateEach,
+  type InvestigateRequest,
+} from '../../src/investigate/investigate.js';
 import { ctlake, tempDir } from '../util/cli.js';
 import { at, eventMs, type Rec, readRecords } from '../util/oracle.js';
 
@@ -266,6 +271,34 @@ describe('ctlake investigate, per entity kind, against the records themselves', 
         r['recipientAccountId'] === ORG_ACCOUNT ||
         at(r, 'userIdentity', 'accountId') === ORG_ACCOUNT,
     );
+  });
+});
+
+describe("investigateEach: several investigations at once (a report's)", () => {
+  it('gives each exactly what it gives alone: shared profile queries, own windows and panels', async () => {
+    const key = records
+      .filter((r) => eventMs(r) >= since)
+      .map((r) => str(at(r, 'userIdentity', 'accessKeyId')))
+      .find((k) => k?.startsWith('AKIA'));
+    const scope = { since: new Date(since).toISOString(), until: new Date(until).toISOString() };
+    const session = `arn:aws:sts::${MAIN_ACCOUNT}:assumed-role/DataScientist/maria`;
+    const requests: InvestigateRequest[] = [
+      // Matched by userIdentity.arn: one query for the three, one of them twice with another window.
+      { entity: session, ...scope },
+      { entity: `arn:aws:iam::${MAIN_ACCOUNT}:user/dev-ci`, ...scope },
+      { entity: session, since: new Date(since - DAY / 2).toISOString(), until: scope.until },
+      // Other columns and kinds, and ones matched by a condition of their own.
+      { entity: `arn:aws:iam::${MAIN_ACCOUNT}:role/SageMakerTrainingRole`, ...scope },
+      { entity: STOLEN_KEY_IP, ...scope },
+      { entity: key ?? 'AKIA0000000000000000', ...scope },
+      { entity: 'guru-admin', ...scope },
+      { entity: MAIN_ACCOUNT, ...scope, timelinePage: { page: 2, size: 50 } },
+    ].map((r) => ({ ...r, findings: false }));
+    const together = await investigateEach(requests, { lakeDir: lake });
+    const alone = [];
+    for (const request of requests) alone.push(await investigateOne({ ...request, lakeDir: lake }));
+    expect(together).toEqual(alone);
+    expect(together.map((inv) => inv.totals.events > 0)).toEqual(requests.map(() => true));
   });
 });
 
