@@ -10,4 +10,4 @@ WHERE eventSource = 'bedrock.amazonaws.com'
   AND eventName IN ('CreateGuardrail', 'UpdateGuardrail', 'DeleteGuardrail', 'CreateGuardrailVersion',
                     'PutModelInvocationLoggingConfiguration', 'DeleteModelInvocationLoggingConfiguration')
   AND eventTime >= ${since} AND eventTime < ${until}
-ORDER BY eventTime
+ORDER BY eventTime, eventID

@@ -19,4 +19,4 @@ GROUP BY coalesce(userIdentity.arn, userIdentity.principalid), sourceIPAddress
 HAVING SUM(CASE WHEN eventName = 'GetFoundationModelAvailability' THEN 1 ELSE 0 END) > 0
     OR SUM(CASE WHEN eventName IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')
                  AND errorCode IN ('AccessDenied', 'AccessDeniedException') THEN 1 ELSE 0 END) >= ${min_denied}
-ORDER BY deniedInvocations DESC, availabilityChecks DESC, principal
+ORDER BY deniedInvocations DESC, availabilityChecks DESC, principal, sourceIPAddress

@@ -16,4 +16,4 @@ WHERE eventSource = 'ec2.amazonaws.com'
     WHERE eventSource IN ('sagemaker.amazonaws.com', 'bedrock.amazonaws.com')
       AND userIdentity.sessioncontext.sessionissuer.arn IS NOT NULL
   AND eventTime >= ${since} AND eventTime < ${until})
-ORDER BY eventTime
+ORDER BY eventTime, eventID

@@ -10,4 +10,4 @@ FROM $EDS_ID
 WHERE eventSource = 'qbusiness.amazonaws.com'
   AND eventName = 'StartDataSourceSyncJob'
   AND eventTime >= ${since} AND eventTime < ${until}
-ORDER BY eventTime
+ORDER BY eventTime, eventID

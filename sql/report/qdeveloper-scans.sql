@@ -8,4 +8,4 @@ SELECT eventTime, coalesce(userIdentity.onbehalfof.userid, userIdentity.arn, use
 FROM $EDS_ID
 WHERE eventName = 'StartCodeAnalysis'
   AND eventTime >= ${since} AND eventTime < ${until}
-ORDER BY eventTime
+ORDER BY eventTime, eventID

@@ -12,4 +12,4 @@ WHERE eventSource = 's3.amazonaws.com'
   AND eventName IN ('DeleteObject', 'DeleteObjects')
   AND eventTime >= ${since} AND eventTime < ${until}
   AND element_at(requestParameters, 'bucketName') LIKE ${bucket}
-ORDER BY eventTime
+ORDER BY eventTime, eventID

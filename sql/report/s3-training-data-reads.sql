@@ -16,4 +16,4 @@ WHERE eventSource = 's3.amazonaws.com'
   AND element_at(requestParameters, 'bucketName') LIKE ${bucket}
   AND eventTime >= ${since} AND eventTime < ${until}
 GROUP BY userIdentity.arn, element_at(requestParameters, 'bucketName')
-ORDER BY reads DESC, principal
+ORDER BY reads DESC, principal, bucket

@@ -21,4 +21,4 @@ WHERE eventSource = 'sagemaker.amazonaws.com'
                     'CreateNotebookInstance', 'UpdateNotebookInstance', 'StartNotebookInstance', 'StopNotebookInstance',
                     'DeleteNotebookInstance', 'CreatePresignedNotebookInstanceUrl', 'UpdateNotebookInstanceLifecycleConfig')
   AND eventTime >= ${since} AND eventTime < ${until}
-ORDER BY eventTime
+ORDER BY eventTime, eventID

@@ -236,6 +236,12 @@ describe('ctlake report --format json', () => {
     const again = await reportJson();
     expect(again.findings.from).toBe('saved');
     expect(again.findings.items).toEqual(report.findings.items);
+    // The same report again, row for row: every table's order is total (ties broken by eventID).
+    expect(again.genai).toEqual(report.genai);
+    expect(again.activity).toEqual(report.activity);
+    expect(again.investigations.map((i) => i.investigation.timeline)).toEqual(
+      report.investigations.map((i) => i.investigation.timeline),
+    );
   });
 
   it('says so, briefly, for a range with no events, and for a lake with none', async () => {
