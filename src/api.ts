@@ -54,10 +54,17 @@ export type { AlarmTransition } from './detect/alarm/replay.js';
 export type { MetricAlarm, MetricFilter } from './detect/cloudwatch-config.js';
 export type { SkippedRule } from './detect/rules.js';
 export { verify, type Verification, type VerifyOptions } from './verify/verify.js';
-export { investigate, type InvestigateOptions } from './investigate/investigate.js';
+export {
+  investigate,
+  investigateEach,
+  streamTimeline,
+  type InvestigateOptions,
+  type InvestigateRequest,
+} from './investigate/investigate.js';
 export { ENTITY_KINDS, type Entity, type EntityKind } from './investigate/entity.js';
 export type * from './investigate/investigation.js';
 export { investigationHtml } from './investigate/render-html.js';
+export { writeInvestigationJson } from './investigate/render-json.js';
 export { investigationText } from './investigate/render-text.js';
 export { report, type ReportOptions } from './report/build-report.js';
 export type * from './report/report.js';
