@@ -3,9 +3,9 @@
  * shown inert (file names, keys and reasons may come from the input), the exit statuses, and
  * Ctrl-C handling.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { finishOut, openOutFile } from '../query/out-stream.js';
+import { writeOutFile } from '../query/out-stream.js';
 import { UsageError, errnoReason } from '../errors.js';
 import { terminalSafe } from '../text/terminal-safe.js';
 
@@ -74,19 +74,7 @@ export async function writeStreamedResult(
   outFile: string | undefined,
   write: (out: Writable) => Promise<void>,
 ): Promise<void> {
-  if (outFile === undefined) {
-    await write(process.stdout);
-    return;
-  }
-  const out = await openOutFile(outFile);
-  try {
-    await write(out);
-    await finishOut(out);
-  } catch (error) {
-    out.destroy();
-    await rm(outFile, { force: true });
-    throw error;
-  }
+  await (outFile === undefined ? write(process.stdout) : writeOutFile(outFile, write));
 }
 
 /** `N.N s, peak RSS M MB`: how the analyst commands end their summary line. */

@@ -3,11 +3,11 @@
  * one-line error, not a lost run), or stdout; and writes that wait for the reader.
  */
 import { once } from 'node:events';
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { UsageError, errnoReason } from '../errors.js';
 
-export async function openOutFile(file: string): Promise<Writable> {
+async function openOutFile(file: string): Promise<Writable> {
   const handle = await open(file, 'w').catch((error: unknown) => {
     throw new UsageError(`cannot write --out ${file}: ${errnoReason(error)}`, { cause: error });
   });
@@ -16,13 +16,33 @@ export async function openOutFile(file: string): Promise<Writable> {
   return stream;
 }
 
-/** Ends a file's stream and waits until it is written (stdout stays open). */
-export async function finishOut(stream: Writable): Promise<void> {
-  if (stream === process.stdout) return;
+/** Ends a file's stream and waits until it is written (one its writer ended already is done). */
+async function finishOut(stream: Writable): Promise<void> {
+  if (stream.writableFinished) return;
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
     stream.end(resolve);
   });
+}
+
+/**
+ * `write` into the `--out` file, then the file ended; when anything fails, the partial file is
+ * removed, so that none can pass for a whole result.
+ */
+export async function writeOutFile<T>(
+  file: string,
+  write: (out: Writable) => Promise<T>,
+): Promise<T> {
+  const out = await openOutFile(file);
+  try {
+    const result = await write(out);
+    await finishOut(out);
+    return result;
+  } catch (error) {
+    out.destroy();
+    await rm(file, { force: true });
+    throw error;
+  }
 }
 
 /** Writes `text`, waiting while the output's buffer is full. */

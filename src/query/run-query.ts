@@ -3,8 +3,7 @@
  * (sandbox.ts), bind the parameters, run it within its limits, and either stream the rows out in
  * a format (`runQuery`, the CLI) or hand them back as JSON values (`query`, the library).
  */
-import { rm } from 'node:fs/promises';
-import { finishOut, openOutFile } from './out-stream.js';
+import { writeOutFile } from './out-stream.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -130,17 +129,9 @@ export async function runQuery(request: QueryRequest, stdout: Writable): Promise
   if ((format === 'parquet' || format === 'arrow') && outFile === undefined) {
     throw new UsageError(`--format ${format} writes binary data: give --out FILE`);
   }
-  const out = outFile === undefined || format === 'parquet' ? stdout : await openOutFile(outFile);
-  try {
-    return await queryInto(request, out, outFile);
-  } catch (error) {
-    // A failed query leaves no output file that could pass for an empty result.
-    if (out !== stdout && outFile !== undefined) {
-      out.destroy();
-      await rm(outFile, { force: true });
-    }
-    throw error;
-  }
+  // DuckDB writes a Parquet file itself; every other result streams out through ctlake.
+  if (outFile === undefined || format === 'parquet') return queryInto(request, stdout, outFile);
+  return writeOutFile(outFile, (out) => queryInto(request, out, outFile));
 }
 
 /** The query of a session, translated, with its parameters bound to each statement made. */
@@ -326,7 +317,6 @@ async function queryInto(
       out,
       { csvSafe: request.csvSafe ?? false },
     );
-    await finishOut(out);
     return rows;
   });
 }
