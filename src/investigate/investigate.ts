@@ -102,16 +102,19 @@ interface Window {
   readonly until: number;
 }
 
-function windowParams(w: Window, entity: Entity): Record<string, string> {
+const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
+
+/** The values IN_SCOPE binds (epoch ms), beside a query's own. */
+function scopeParams(
+  scope: { readonly since: number; readonly until: number },
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
   return {
-    entity: entityParam(entity),
-    baseline_since: timestampText(w.baselineSince),
-    scope_since: timestampText(w.since),
-    scope_until: timestampText(w.until),
+    scope_since: timestampText(scope.since),
+    scope_until: timestampText(scope.until),
+    ...extra,
   };
 }
-
-const IN_SCOPE = `"eventTime" >= CAST(\${scope_since} AS TIMESTAMP) AND "eventTime" < CAST(\${scope_until} AS TIMESTAMP)`;
 
 /** The entity's events in scope, in time order: the whole timeline, or one page of it. */
 function timelineSql(
@@ -212,12 +215,7 @@ async function findingsInvolving(
   const mine = await run(
     `SELECT DISTINCT "eventID" AS id FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}
        AND "eventID" IN (SELECT unnest(CAST(from_json(\${ids}, '["VARCHAR"]') AS VARCHAR[])))`,
-    {
-      entity: entityParam(entity),
-      scope_since: timestampText(w.since),
-      scope_until: timestampText(w.until),
-      ids: JSON.stringify([...evidence]),
-    },
+    scopeParams(w, { entity: entityParam(entity), ids: JSON.stringify([...evidence]) }),
   );
   const ids = new Set(mine.map((r) => text(r['id'])));
   return all.filter((f) => f.events.some((e) => e.eventID !== null && ids.has(e.eventID)));
@@ -343,17 +341,11 @@ async function entityPanels(
   run: LakeRunner,
 ) {
   const page = options.timelinePage;
-  const params = windowParams(w, entity);
   const dim = (name: string): LakeRow[] => profile.filter((r) => r['dim'] === name);
   const inScope = (r: LakeRow): boolean => num(r['events']) > 0;
   const isNew = (r: LakeRow): boolean => num(r['baseline']) === 0;
 
   const role = roleOf(entity);
-  const scopeParams = (extra: Record<string, string>): Record<string, string> => ({
-    scope_since: params['scope_since'] ?? '',
-    scope_until: params['scope_until'] ?? '',
-    ...extra,
-  });
   const assumedBy =
     role === undefined
       ? []
@@ -364,7 +356,7 @@ async function entityPanels(
                AND map_extract_value("requestParameters", 'roleArn') = \${role}${entity.kind === 'session' ? ` AND map_extract_value("requestParameters", 'roleSessionName') = \${session}` : ''}
                AND ${IN_SCOPE}
              GROUP BY ALL ORDER BY events DESC, principal, session_name, source_identity, ip`,
-          scopeParams({
+          scopeParams(w, {
             role,
             ...(entity.kind === 'session'
               ? { session: entity.id.slice(entity.id.lastIndexOf('/') + 1) }
@@ -382,18 +374,18 @@ async function entityPanels(
           `SELECT "userIdentity"."sessionContext"."sessionIssuer"."arn" AS role, count(*) AS events FROM cloudtrail
              WHERE "userIdentity"."sessionContext"."sessionIssuer"."arn" IN (SELECT unnest(CAST(from_json(\${roles}, '["VARCHAR"]') AS VARCHAR[]))) AND ${IN_SCOPE}
              GROUP BY ALL`,
-          scopeParams({ roles: JSON.stringify(assumedArns) }),
+          scopeParams(w, { roles: JSON.stringify(assumedArns) }),
         );
   const followedEvents = new Map(followed.map((r) => [text(r['role']), num(r['events'])]));
 
   const resources = await run(
     `SELECT arn, events, count(*) OVER () AS values_in_scope FROM (SELECT arn, count(*) AS events FROM (SELECT unnest(${RESOURCES_SQL}) AS arn FROM cloudtrail WHERE ${entityCondition(entity)} AND ${IN_SCOPE}) GROUP BY ALL) QUALIFY row_number() OVER (ORDER BY events DESC, arn) <= ${String(PANEL_LIMIT)} ORDER BY events DESC, arn`,
-    scopeParams({ entity: entityParam(entity) }),
+    scopeParams(w, { entity: entityParam(entity) }),
   );
   const timeline =
     options.withTimeline === false
       ? []
-      : await run(timelineSql(entity, page), scopeParams({ entity: entityParam(entity) }));
+      : await run(timelineSql(entity, page), scopeParams(w, { entity: entityParam(entity) }));
   // The findings panel, when it can be filled in this session (the caller's findings, or saved
   // ones matched here); undefined when detect has to run, which it does after this session.
   const shown = (options.findings ?? true) && num(dim('total')[0]?.['events']) > 0;
@@ -551,11 +543,11 @@ export async function streamTimeline(
   each: (events: readonly TimelineEvent[]) => Promise<void>,
 ): Promise<void> {
   await inLake(options.lakeDir ?? DEFAULT_LAKE_DIR, options.signal, async (_, stream) => {
-    const result = await stream(timelineSql(inv.entity), {
-      entity: entityParam(inv.entity),
-      scope_since: timestampText(Date.parse(inv.scope.since)),
-      scope_until: timestampText(Date.parse(inv.scope.until)),
-    });
+    const scope = { since: Date.parse(inv.scope.since), until: Date.parse(inv.scope.until) };
+    const result = await stream(
+      timelineSql(inv.entity),
+      scopeParams(scope, { entity: entityParam(inv.entity) }),
+    );
     for await (const chunk of result.chunks) {
       await each(chunk.map((row) => timelineEvent(rowObject(result.columns, row))));
     }
