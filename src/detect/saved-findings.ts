@@ -98,13 +98,18 @@ export function savedFindingsFor(
     return undefined;
   if (saved.since !== undefined && Date.parse(saved.since) > since) return undefined;
   if (saved.until !== undefined && Date.parse(saved.until) < until) return undefined;
-  return findings.map((f) => ({
-    ...f,
-    events: f.events.map(([eventID, eventTime, object, recordIndex]): Evidence => ({
-      eventID,
-      eventTime,
-      sourceObject: objects[object] ?? '',
-      recordIndex,
-    })),
-  }));
+  try {
+    return findings.map((f) => ({
+      ...f,
+      events: f.events.map(([eventID, eventTime, object, recordIndex]): Evidence => ({
+        eventID,
+        eventTime,
+        sourceObject: objects[object] ?? '',
+        recordIndex,
+      })),
+    }));
+  } catch {
+    // A file of another shape (changed by hand) is as unusable as an unreadable one.
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,28 @@ describe('saved findings', () => {
       }),
     );
     expect(savedFindingsFor(lake, day('2026-01-02'), day('2026-01-03'), 14)).toBeUndefined();
+  });
+
+  it('are not used when the file is truncated, of another format or shape: detect runs again', async () => {
+    const lake = lakeWith(['event_date=2026-01-01/a.parquet']);
+    const saved = {
+      partSet: partSetFingerprint(lake),
+      learningDays: 14,
+      findings: [finding],
+    };
+    await saveFindings(lake, saved);
+    const file = path.join(lake, 'findings.json');
+    const whole = readFileSync(file, 'utf8');
+    const scope = [day('2026-01-02'), day('2026-01-03'), 14] as const;
+    expect(savedFindingsFor(lake, ...scope)).toEqual([finding]);
+    writeFileSync(file, whole.slice(0, whole.length / 2));
+    expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
+    // Version 1 (evidence as objects, no `objects` list), as an older ctlake saved it.
+    writeFileSync(file, JSON.stringify({ format: 'ctlake-findings/1', ...saved }));
+    expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(whole), objects: undefined }));
+    expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(whole), findings: [{ events: 5 }] }));
+    expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
   });
 });
