@@ -3,14 +3,12 @@
  * days), kept beside the lake as `findings.json` with the part set they were computed on. An
  * investigation then shows the findings around an entity without running every detection again,
  * as Detective shows GuardDuty's: valid only while the lake holds exactly those parts (parts are
- * immutable, so their names identify the data) and the run's window covers the scope.
+ * immutable, so their names identify the data) and the run's window covers the scope. A
+ * compaction, which rewrites parts but no row, restamps them (lake/part-stamp.ts).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { lakeLayout } from '../lake/layout.js';
-import { readPartSet } from '../lake/part-set.js';
+import { currentStamp, replaceFile } from '../lake/part-stamp.js';
 import type { Evidence, Finding } from './finding.js';
 
 /**
@@ -35,17 +33,14 @@ export interface SavedFindings {
 }
 
 function findingsPath(lakeDir: string): string {
-  return path.join(lakeLayout(lakeDir).root, 'findings.json');
+  return lakeLayout(lakeDir).findingsPath;
 }
 
 /** The lake's data as it is now: its live parts, by name. */
 export function partSetFingerprint(lakeDir: string): string {
-  const layout = lakeLayout(lakeDir);
-  const parts = readPartSet(layout).map((p) => path.relative(layout.eventsDir, p));
-  return createHash('sha256').update(parts.sort().join('\n')).digest('hex');
+  return currentStamp(lakeLayout(lakeDir));
 }
 
-/** Written aside and renamed, so a reader sees the old findings or the new ones. */
 export async function saveFindings(
   lakeDir: string,
   saved: Omit<SavedFindings, 'format'>,
@@ -65,13 +60,10 @@ export async function saveFindings(
       e.recordIndex,
     ]),
   }));
-  const file = findingsPath(lakeDir);
-  const aside = `${file}.${String(process.pid)}.tmp`;
-  await writeFile(
-    aside,
+  await replaceFile(
+    findingsPath(lakeDir),
     JSON.stringify({ format: FORMAT, ...saved, objects: [...objects.keys()], findings }),
   );
-  await rename(aside, file);
 }
 
 /** The saved findings, when they were computed on the lake as it is and cover [since, until). */

@@ -1,7 +1,8 @@
 /**
  * The lake directory: `catalog.duckdb` (what was ingested, errors, runs), `events/` (Hive-
  * partitioned Parquet, the only thing queries read), `parts.json` (the live parts queries read:
- * part-set.ts), `readers/` (the leases of running queries: reader-leases.ts) and `staging/`
+ * part-set.ts), `findings.json` (the last complete detect run, stamped with the parts it read:
+ * part-stamp.ts), `readers/` (the leases of running queries: reader-leases.ts) and `staging/`
  * (parts not yet committed, on the same filesystem so moving a part into `events/` is an atomic
  * rename).
  */
@@ -13,6 +14,7 @@ export interface LakeLayout {
   readonly eventsDir: string;
   readonly stagingDir: string;
   readonly partSetPath: string;
+  readonly findingsPath: string;
   readonly readersDir: string;
   readonly objectsPath: string;
 }
@@ -25,6 +27,7 @@ export function lakeLayout(root: string): LakeLayout {
     eventsDir: path.join(absolute, 'events'),
     stagingDir: path.join(absolute, 'staging'),
     partSetPath: path.join(absolute, 'parts.json'),
+    findingsPath: path.join(absolute, 'findings.json'),
     readersDir: path.join(absolute, 'readers'),
     objectsPath: path.join(absolute, 'objects.parquet'),
   };

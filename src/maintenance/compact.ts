@@ -30,6 +30,7 @@ import { Catalog, type LivePart } from '../lake/catalog.js';
 import { DEFAULT_COMPACT_MEMORY, DEFAULT_LAKE_DIR } from '../defaults.js';
 import { lakeLayout } from '../lake/layout.js';
 import { sha256File } from '../util/file-hash.js';
+import { livePartNames, restampAfterRewrite } from '../lake/part-stamp.js';
 
 /** Compacted parts are named so; a day holding only one of them is already compact. */
 export const COMPACT_PREFIX = 'compact';
@@ -158,6 +159,9 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
   let partsBefore = 0;
   let rows = 0;
   const days = daysToCompact(await catalog.liveParts());
+  const before = livePartNames(layout);
+  const retired: string[] = [];
+  const added: string[] = [];
   try {
     for (const [day, parts] of days) {
       if (options.signal?.aborted) break;
@@ -209,6 +213,8 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
         stagingDir: workDir,
         partPrefix: name,
       });
+      retired.push(...parts.map((p) => p.part));
+      added.push(path.join(day, `${name}.parquet`));
       await rm(workDir, { recursive: true, force: true });
       done++;
       partsBefore += parts.length;
@@ -226,6 +232,13 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
     await catalog.finishRun(runId, 'failed', { objects: 0, events: rows, bytes: 0, errors: 1 });
     throw error;
   } finally {
+    // The saved findings hold for the compacted days too (same rows); failing to restamp them
+    // only means `detect` runs again, so it never fails the compaction.
+    if (added.length > 0) {
+      await restampAfterRewrite(layout, layout.findingsPath, { before, retired, added }).catch(
+        () => false,
+      );
+    }
     options.signal?.removeEventListener('abort', onAbort);
     connection.closeSync();
     instance.closeSync();

@@ -325,6 +325,13 @@ describe('ctlake investigate: findings', () => {
     expect(
       ((await investigate(STOLEN_KEY_IP)) as unknown as { findingsFrom: string }).findingsFrom,
     ).toBe('saved');
+    // Compaction rewrites every part but no row: the findings saved before it still serve.
+    const partsBefore = readFileSync(path.join(lake, 'parts.json'), 'utf8');
+    expect((await ctlake(['compact', '--lake', lake])).code).toBe(0);
+    expect(readFileSync(path.join(lake, 'parts.json'), 'utf8')).not.toBe(partsBefore);
+    const compacted = await investigate(STOLEN_KEY_IP);
+    expect((compacted as unknown as { findingsFrom: string }).findingsFrom).toBe('saved');
+    expect(compacted.findings).toEqual(saved.findings);
   });
 });
 

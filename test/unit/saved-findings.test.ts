@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lakeLayout } from '../../src/lake/layout.js';
+import { restampAfterRewrite } from '../../src/lake/part-stamp.js';
 import {
   partSetFingerprint,
   saveFindings,
@@ -84,5 +86,50 @@ describe('saved findings', () => {
     expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
     writeFileSync(file, JSON.stringify({ ...JSON.parse(whole), findings: [{ events: 5 }] }));
     expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
+  });
+
+  it('carry across a compaction that replaced parts, unless something else changed the lake', async () => {
+    const setParts = (lake: string, parts: string[]): void => {
+      writeFileSync(
+        path.join(lake, 'parts.json'),
+        JSON.stringify({ format: 'ctlake-part-set/1', parts }),
+      );
+    };
+    const before = ['event_date=2026-01-01/a.parquet', 'event_date=2026-01-01/b.parquet'];
+    const compacted = {
+      before,
+      retired: before,
+      added: ['event_date=2026-01-01/compact-r2.parquet'],
+    };
+    const scope = [day('2026-01-02'), day('2026-01-03'), 14] as const;
+    const restamp = (lake: string): Promise<boolean> =>
+      restampAfterRewrite(lakeLayout(lake), lakeLayout(lake).findingsPath, compacted);
+    const saved = async (stampedOn: string[]): Promise<string> => {
+      const lake = lakeWith(stampedOn);
+      await saveFindings(lake, {
+        partSet: partSetFingerprint(lake),
+        learningDays: 14,
+        findings: [finding],
+      });
+      return lake;
+    };
+
+    const lake = await saved(before);
+    setParts(lake, compacted.added);
+    expect(savedFindingsFor(lake, ...scope)).toBeUndefined();
+    expect(await restamp(lake)).toBe(true);
+    expect(savedFindingsFor(lake, ...scope)).toEqual([finding]);
+
+    // An ingest committed a part beside the compaction: its rows are in no finding.
+    const ingested = await saved(before);
+    setParts(ingested, [...compacted.added, 'event_date=2026-01-02/c.parquet']);
+    expect(await restamp(ingested)).toBe(false);
+    expect(savedFindingsFor(ingested, ...scope)).toBeUndefined();
+
+    // Findings already stale before the compaction stay stale.
+    const stale = await saved(['event_date=2026-01-01/a.parquet']);
+    setParts(stale, compacted.added);
+    expect(await restamp(stale)).toBe(false);
+    expect(savedFindingsFor(stale, ...scope)).toBeUndefined();
   });
 });
