@@ -258,7 +258,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(
       new Option('--page <n>', 'timeline page of the table form').argParser(positiveInt).default(1),
     )
-    .option('--no-findings', 'skip running the detections over the scope')
+    .option('--no-findings', 'leave out the findings panel')
+    .option(
+      '--detect',
+      'when no saved ctlake detect run covers the scope, run the detections over it for the findings panel (and save that run)',
+    )
     .action(async (entity: string, flags: InvestigateFlags) => {
       const { investigateCommand } = await import('./commands/investigate.js');
       setExit(await investigateCommand(entity, flags));

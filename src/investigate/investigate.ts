@@ -52,8 +52,18 @@ export interface InvestigateOptions {
    * (default true: the whole timeline, or `timelinePage`'s page of it).
    */
   readonly withTimeline?: boolean;
-  /** Run `detect` over the scope for the findings panel (default true). */
+  /**
+   * The findings panel (default true): the findings of the last complete `ctlake detect` run
+   * that involve the entity, when that run covers the scope on the lake as it is.
+   */
   readonly findings?: boolean;
+  /**
+   * When no saved detect run covers the scope, run the detections over it for the panel (and
+   * save that run). Default false: the panel says no run covers the scope, and the
+   * investigation costs its own queries only (a detect run over a day of the 10M-event lake
+   * takes ~10 s; `ctlake detect` once over the whole lake serves every investigation after).
+   */
+  readonly detect?: boolean;
   /**
    * The entity's findings, already chosen by the caller (a report's, by principal): shown as
    * they are instead of looking through the saved ones or running the detections.
@@ -224,7 +234,7 @@ async function findingsInvolving(
 /** The findings panel's findings and where they came from. */
 interface FoundFindings {
   readonly findings: readonly Finding[];
-  readonly from: 'saved' | 'detected' | 'skipped';
+  readonly from: Investigation['findingsFrom'];
 }
 
 /** The saved findings of the lake as it is, when they cover the scope (saved-findings.ts). */
@@ -394,9 +404,11 @@ async function entityPanels(
   const found: FoundFindings | undefined = !shown
     ? { findings: [], from: 'skipped' }
     : (options.entityFindings ??
-      (saved === undefined
-        ? undefined
-        : { findings: await findingsInvolving(saved, entity, w, run), from: 'saved' }));
+      (saved !== undefined
+        ? { findings: await findingsInvolving(saved, entity, w, run), from: 'saved' }
+        : options.detect === true
+          ? undefined
+          : { findings: [], from: 'unsaved' }));
   return {
     entity,
     w,

@@ -26,6 +26,16 @@ export interface PanelCaps {
 }
 
 const mark = (isNew: boolean): string => (isNew ? 'NEW' : '');
+
+/** The findings panel's title says where its findings come from. */
+const FINDINGS_FROM: Record<Exclude<Investigation['findingsFrom'], 'unsaved'>, string> = {
+  saved: 'from the last ctlake detect run',
+  detected: 'detections run over the scope',
+  skipped: 'left out',
+};
+/** Said instead of the panel when no saved detect run covers the scope. */
+const UNSAVED =
+  'none looked up. No ctlake detect run covers this scope on the lake as it is: run ctlake detect (its run is kept beside the lake for every investigation), or investigate with --detect.';
 const n = (title: string) => ({ title, numeric: true });
 const c = (title: string) => ({ title });
 
@@ -175,12 +185,14 @@ export function investigationBlocks(
       caps,
       p.principals,
     ),
-    panel(
-      `Findings (${inv.findingsFrom === 'saved' ? 'from the last ctlake detect run' : 'detections run over the scope'})`,
-      [c('severity'), c('rule'), c('title'), c('time'), n('events')],
-      inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
-      caps,
-    ),
+    inv.findingsFrom === 'unsaved'
+      ? { kind: 'text', tone: 'note', text: `Findings: ${UNSAVED}` }
+      : panel(
+          `Findings (${FINDINGS_FROM[inv.findingsFrom]})`,
+          [c('severity'), c('rule'), c('title'), c('time'), n('events')],
+          inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
+          caps,
+        ),
     {
       kind: 'table',
       title: timeline.title,

@@ -140,10 +140,12 @@ export interface Investigation {
   readonly findings: readonly Finding[];
   /**
    * Where the findings come from: the last complete `ctlake detect` run, when it covers the scope
-   * and the lake has not changed since (`saved`); the detections run over the scope now
-   * (`detected`); or none asked for or no events (`skipped`).
+   * and the lake's rows have not changed since (`saved`); the detections run over the scope now,
+   * as asked (`detected`); no saved run covers the scope and none was asked to run (`unsaved`:
+   * no findings shown, which says nothing about whether there are any); or none asked for, or no
+   * events (`skipped`).
    */
-  readonly findingsFrom: 'saved' | 'detected' | 'skipped';
+  readonly findingsFrom: 'saved' | 'detected' | 'unsaved' | 'skipped';
   /** Every event in scope in time order; one page of them when a page was asked for. */
   readonly timeline: readonly TimelineEvent[];
   /** The page `timeline` holds, when paged. */

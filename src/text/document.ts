@@ -267,7 +267,8 @@ function textBlock(block: Block): string[] {
     case 'heading':
       return ['', terminalSafe(block.text)];
     case 'text':
-      return [terminalSafe(block.text)];
+      // A paragraph, set apart like a table.
+      return ['', terminalSafe(block.text)];
     case 'facts':
       return block.facts.map(([k, v]) => `${terminalSafe(k)} ${terminalSafe(cellText(v))}`);
     case 'table':

@@ -219,7 +219,7 @@ describe('ctlake investigate, per entity kind, against the records themselves', 
   });
 
   it('an IP address, with the principals that used it and the findings around it (seed 004)', async () => {
-    const got = await investigate(STOLEN_KEY_IP);
+    const got = await investigate(STOLEN_KEY_IP, '--detect');
     expect(got.entity.kind).toBe('ip');
     const want = check(got, (r) => r['sourceIPAddress'] === STOLEN_KEY_IP);
     expect(asMap(got.principals, (p) => p.principal)).toEqual(want.principals);
@@ -303,10 +303,20 @@ describe("investigateEach: several investigations at once (a report's)", () => {
 });
 
 describe('ctlake investigate: findings', () => {
-  it('uses the last complete detect run while the lake is unchanged, else runs the detections over the scope', async () => {
+  it('uses the last complete detect run while the lake is unchanged; runs the detections over the scope when asked', async () => {
     rmSync(path.join(lake, 'findings.json'), { force: true });
-    const fresh = await investigate(STOLEN_KEY_IP);
+    // No saved run: the panel says none were looked up, and names the ways to fill it.
+    const unsaved = await investigate(STOLEN_KEY_IP);
+    expect((unsaved as unknown as { findingsFrom: string }).findingsFrom).toBe('unsaved');
+    expect(unsaved.findings).toEqual([]);
+    const table = await ctlake(['investigate', STOLEN_KEY_IP, '--lake', lake]);
+    expect(table.stdout).toContain(
+      'Findings: none looked up. No ctlake detect run covers this scope on the lake as it is: run ctlake detect',
+    );
+    expect(existsSync(path.join(lake, 'findings.json'))).toBe(false);
+    const fresh = await investigate(STOLEN_KEY_IP, '--detect');
     expect((fresh as unknown as { findingsFrom: string }).findingsFrom).toBe('detected');
+    expect(fresh.findings.length).toBeGreaterThan(0);
     // That run over the scope is kept too: the next investigation of the scope reuses it.
     const again = await investigate(STOLEN_KEY_IP);
     expect((again as unknown as { findingsFrom: string }).findingsFrom).toBe('saved');

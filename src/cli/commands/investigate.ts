@@ -17,6 +17,7 @@ export interface InvestigateFlags {
   out?: string;
   page: number;
   findings: boolean;
+  detect?: boolean;
 }
 
 export async function investigateCommand(entity: string, flags: InvestigateFlags): Promise<number> {
@@ -34,6 +35,7 @@ export async function investigateCommand(entity: string, flags: InvestigateFlags
       ...(flags.until === undefined ? {} : { until: flags.until }),
       baselineDays: flags.baselineDays,
       findings: flags.findings,
+      detect: flags.detect === true,
       ...(flags.format === 'table'
         ? { timelinePage: { page: flags.page, size: TIMELINE_PAGE } }
         : flags.format === 'html'
