@@ -3,7 +3,8 @@
  * profile, offline. A handful of scans, all in one query session: the profile (every panel's
  * counts for the scope and the baseline in one pass over the entity's events), who assumed the
  * role, the sessions of the roles it assumed in turn (in any account of the lake), the resources
- * it touched, its timeline, and the findings of `detect` over the scope that involve its events.
+ * it touched, its timeline, and the findings of the saved `detect` run that involve its events
+ * (or of a run over the scope, when asked).
  */
 import { detect } from '../detect/detect.js';
 import type { Finding } from '../detect/finding.js';
@@ -242,7 +243,7 @@ function savedFindings(w: Window, lakeDir: string | undefined): readonly Finding
   return savedFindingsFor(lakeDir ?? DEFAULT_LAKE_DIR, w.since, w.until, DEFAULT_LEARNING_DAYS);
 }
 
-/** No saved findings: `detect` runs over the scope (and saves its run), then the match. */
+/** No saved findings and `detect` asked: it runs over the scope (and saves its run), then the match. */
 async function detectedFindings(
   entity: Entity,
   w: Window,
