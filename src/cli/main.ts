@@ -259,9 +259,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       new Option('--page <n>', 'timeline page of the table form').argParser(positiveInt).default(1),
     )
     .option('--no-findings', 'leave out the findings panel')
-    .option(
-      '--detect',
-      'when no saved ctlake detect run covers the scope, run the detections over it for the findings panel (and save that run)',
+    .addOption(
+      new Option(
+        '--detect',
+        'when no saved ctlake detect run covers the scope, run every pack over the scope for the findings panel (that run is then the saved one)',
+      ).conflicts('findings'),
     )
     .action(async (entity: string, flags: InvestigateFlags) => {
       const { investigateCommand } = await import('./commands/investigate.js');

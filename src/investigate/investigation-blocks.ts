@@ -35,7 +35,7 @@ const FINDINGS_FROM: Record<Exclude<Investigation['findingsFrom'], 'unsaved'>, s
 };
 /** Said instead of the panel when no saved detect run covers the scope. */
 const UNSAVED =
-  'none looked up. No ctlake detect run covers this scope on the lake as it is: run ctlake detect (its run is kept beside the lake for every investigation), or investigate with --detect.';
+  'none looked up. No complete ctlake detect run covers this scope on the lake as it is: run ctlake detect (every pack; its run is kept beside the lake for every investigation), or investigate with --detect.';
 const n = (title: string) => ({ title, numeric: true });
 const c = (title: string) => ({ title });
 
@@ -187,12 +187,17 @@ export function investigationBlocks(
     ),
     inv.findingsFrom === 'unsaved'
       ? { kind: 'text', tone: 'note', text: `Findings: ${UNSAVED}` }
-      : panel(
-          `Findings (${FINDINGS_FROM[inv.findingsFrom]})`,
-          [c('severity'), c('rule'), c('title'), c('time'), n('events')],
-          inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
-          caps,
-        ),
+      : inv.findings.length === 0 && inv.findingsFrom !== 'skipped'
+        ? {
+            kind: 'text',
+            text: `Findings (${FINDINGS_FROM[inv.findingsFrom]}): none involve this entity in scope.`,
+          }
+        : panel(
+            `Findings (${FINDINGS_FROM[inv.findingsFrom]})`,
+            [c('severity'), c('rule'), c('title'), c('time'), n('events')],
+            inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
+            caps,
+          ),
     {
       kind: 'table',
       title: timeline.title,

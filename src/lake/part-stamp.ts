@@ -3,7 +3,7 @@
  * they were computed on: parts are immutable, so their names identify the data, and a stamp that
  * still matches the live set says the results are still the lake's.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +29,8 @@ export function currentStamp(layout: LakeLayout): string {
 
 /** Written aside and renamed, so a reader sees the old file or the new one. */
 export async function replaceFile(file: string, text: string): Promise<void> {
-  const aside = `${file}.${String(process.pid)}.tmp`;
+  // Two writers in one process (a library caller's compact and detect) get their own.
+  const aside = `${file}.${String(process.pid)}-${randomUUID()}.tmp`;
   await writeFile(aside, text);
   await rename(aside, file);
 }
@@ -60,6 +61,8 @@ export async function restampAfterRewrite(
   const retired = new Set(rewrite.retired);
   const after = fingerprintOf([...rewrite.before.filter((p) => !retired.has(p)), ...rewrite.added]);
   if (currentStamp(layout) !== after) return false;
+  // A detect run saving between the read above and this write is overwritten by the run before
+  // it, restamped: a run lost, never a wrong one (both hold for the lake's rows).
   await replaceFile(file, JSON.stringify({ ...stamped, partSet: after }));
   return true;
 }

@@ -159,10 +159,11 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
   let partsBefore = 0;
   let rows = 0;
   const days = daysToCompact(await catalog.liveParts());
-  const before = livePartNames(layout);
+  let before: string[] = [];
   const retired: string[] = [];
   const added: string[] = [];
   try {
+    before = livePartNames(layout);
     for (const [day, parts] of days) {
       if (options.signal?.aborted) break;
       const workDir = path.join(layout.stagingDir, `${name}-${path.basename(day)}`);

@@ -325,7 +325,7 @@ export async function report(options: ReportOptions = {}): Promise<Report> {
     findings: serious[k]?.[1].length ?? 0,
     investigation: done[k] as Investigation,
     command: ['ctlake', 'investigate', request.entity, '--lake', lakeDir]
-      .concat(['--since', request.since, '--until', request.until, '--format', 'json'])
+      .concat(['--since', request.since, '--until', request.until, '--detect', '--format', 'json'])
       .map(shellWord)
       .join(' '),
   }));

@@ -50,6 +50,7 @@ interface Investigation {
   }[];
   sessions: { arn: string; events: number }[];
   principals: { principal: string; events: number; newInScope: boolean }[];
+  resources: { arn: string; events: number }[];
   findings: { events: { eventID: string }[] }[];
   timeline: { eventID: string; eventTime: string; sourceObject: string; recordIndex: number }[];
 }
@@ -60,6 +61,45 @@ const principalOf = (r: Rec): string | null =>
   str(at(r, 'userIdentity', 'principalId')) ??
   str(at(r, 'userIdentity', 'invokedBy'));
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Request parameters that name a resource, as README lists them. */
+const RESOURCE_PARAMETERS = [
+  'modelId',
+  'roleArn',
+  'roleName',
+  'userName',
+  'policyArn',
+  'functionName',
+  'knowledgeBaseId',
+  'agentId',
+  'applicationId',
+  'indexId',
+  'dataSourceId',
+  'guardrailIdentifier',
+  'trainingJobName',
+  'modelName',
+  'endpointName',
+  'endpointConfigName',
+  'notebookInstanceName',
+  'keyId',
+  'secretId',
+];
+
+/** The resources one record names: `resources[].ARN`, a bucket as its ARN, `…Arn` as is, else `name:value`. */
+function resourcesOf(r: Rec): Set<string> {
+  const named = new Set<string>();
+  for (const x of (r['resources'] as Rec[] | undefined) ?? []) {
+    const arn = str(x['ARN']);
+    if (arn !== null) named.add(arn);
+  }
+  const bucket = str(at(r, 'requestParameters', 'bucketName'));
+  if (bucket !== null) named.add(`arn:aws:s3:::${bucket}`);
+  for (const name of RESOURCE_PARAMETERS) {
+    const value = str(at(r, 'requestParameters', name));
+    if (value !== null) named.add(name.endsWith('Arn') ? value : `${name}:${value}`);
+  }
+  return named;
+}
 
 /** The panels the entity's records give, computed in JavaScript. */
 function expected(belongs: (r: Rec) => boolean) {
@@ -90,6 +130,12 @@ function expected(belongs: (r: Rec) => boolean) {
     agents: panel((r) => str(r['userAgent'])),
     keys: panel((r) => str(at(r, 'userIdentity', 'accessKeyId'))),
     principals: panel(principalOf),
+    resources: (() => {
+      const counts = new Map<string, number>();
+      for (const r of scope)
+        for (const x of resourcesOf(r)) counts.set(x, (counts.get(x) ?? 0) + 1);
+      return counts;
+    })(),
   };
 }
 
@@ -130,6 +176,8 @@ function check(got: Investigation, belongs: (r: Rec) => boolean): ReturnType<typ
   expect(asMap(got.userAgents, (r) => r.userAgent)).toEqual(want.agents);
   if (want.keys.size <= 1000)
     expect(asMap(got.accessKeys, (r) => r.accessKeyId)).toEqual(want.keys);
+  if (want.resources.size <= 1000)
+    expect(new Map(got.resources.map((r) => [r.arn, r.events]))).toEqual(want.resources);
   expect(new Set(got.timeline.map((e) => e.eventID))).toEqual(
     new Set(want.scope.map((r) => str(r['eventID']))),
   );
@@ -311,8 +359,9 @@ describe('ctlake investigate: findings', () => {
     expect(unsaved.findings).toEqual([]);
     const table = await ctlake(['investigate', STOLEN_KEY_IP, '--lake', lake]);
     expect(table.stdout).toContain(
-      'Findings: none looked up. No ctlake detect run covers this scope on the lake as it is: run ctlake detect',
+      'Findings: none looked up. No complete ctlake detect run covers this scope on the lake as it is: run ctlake detect (every pack',
     );
+    expect(table.stderr).toContain('findings not looked up');
     expect(existsSync(path.join(lake, 'findings.json'))).toBe(false);
     const fresh = await investigate(STOLEN_KEY_IP, '--detect');
     expect((fresh as unknown as { findingsFrom: string }).findingsFrom).toBe('detected');
@@ -335,6 +384,28 @@ describe('ctlake investigate: findings', () => {
     expect(
       ((await investigate(STOLEN_KEY_IP)) as unknown as { findingsFrom: string }).findingsFrom,
     ).toBe('saved');
+    // An entity none of the saved findings involve: the panel says so rather than vanishing.
+    const ips = [
+      ...new Set(
+        records
+          .filter((r) => eventMs(r) >= since && eventMs(r) < until)
+          .map((r) => str(r['sourceIPAddress']))
+          .filter((ip): ip is string => ip !== null && /^\d+\.\d+\.\d+\.\d+$/.test(ip)),
+      ),
+    ].slice(0, 12);
+    let quiet: string | undefined;
+    for (const ip of ips) {
+      const inv = await investigate(ip);
+      if (inv.findings.length === 0) {
+        quiet = ip;
+        break;
+      }
+    }
+    expect(quiet, 'an IP in scope that no finding involves').toBeDefined();
+    const quietTable = await ctlake(['investigate', quiet ?? '', '--lake', lake]);
+    expect(quietTable.stdout).toContain(
+      'Findings (from the last ctlake detect run): none involve this entity in scope.',
+    );
     // Compaction rewrites every part but no row: the findings saved before it still serve.
     const partsBefore = readFileSync(path.join(lake, 'parts.json'), 'utf8');
     expect((await ctlake(['compact', '--lake', lake])).code).toBe(0);

@@ -55,7 +55,7 @@ export async function investigateCommand(entity: string, flags: InvestigateFlags
       );
     }
     process.stderr.write(
-      `investigate: ${String(result.totals.events)} events in scope, ${String(result.findings.length)} findings, ${runCost(started)}\n`,
+      `investigate: ${String(result.totals.events)} events in scope, ${result.findingsFrom === 'unsaved' ? 'findings not looked up (no saved detect run covers the scope)' : `${String(result.findings.length)} findings`}, ${runCost(started)}\n`,
     );
     return EXIT_OK;
   } finally {
