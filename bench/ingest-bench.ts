@@ -35,7 +35,6 @@ import {
 import { batchArchive } from '../src/ingest/plan.js';
 import { translateQuery } from '../src/query/dialect/translate.js';
 import { LakeDatabase } from '../src/query/lake-database.js';
-import { loadNamedQueries, namedQueryValues } from '../src/query/named-queries.js';
 import { RECORD_FIELDS } from '../src/schema/event-schema.js';
 import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
@@ -43,6 +42,7 @@ import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 import { publishTable } from './bench-run.js';
+import { type QueryLatency, queryLatencies } from './query-latency.js';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
 import { hasMoto, MOTO_ENV, motoClient, startMoto } from '../fixtures/s3-server.js';
@@ -73,10 +73,6 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-const percentile = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
 };
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
 const log = (line: string): void => {
@@ -227,24 +223,6 @@ async function floor(
   }
 }
 
-interface QueryLatency {
-  readonly name: string;
-  readonly p50: number;
-  readonly p95: number;
-  readonly rows: number;
-}
-
-/**
- * Values for the named queries' look-back windows (`hours`, `days`) that reach the archive's first
- * event. The defaults look back from now, so on an archive cached since an earlier day they would
- * select fewer events every day and the latencies would drift with the archive's age.
- */
-function windowParameters(manifest: ArchiveManifest): Record<string, string> {
-  const start = new Date(manifest.end).getTime() - manifest.days * 24 * 3600_000;
-  const hours = Math.ceil((Date.now() - start) / 3600_000);
-  return { hours: String(hours), days: String(Math.ceil(hours / 24)) };
-}
-
 /** Named-query latencies on the lake as ingested, then after `ctlake compact`. */
 interface QueryReport {
   readonly queries: readonly QueryLatency[];
@@ -256,10 +234,10 @@ async function queriesBeforeAndAfterCompact(
   lake: string,
   manifest: ArchiveManifest,
 ): Promise<QueryReport> {
-  const queries = await queryLatencies(lake, manifest);
+  const queries = await queryLatencies(lake, manifest, QUERY_RUNS);
   const compaction = await runCli(['compact', '--lake', lake]);
   log(`compact: ${compaction.seconds.toFixed(1)} s, ${compaction.rssMb} MB`);
-  const compacted = await queryLatencies(lake, manifest);
+  const compacted = await queryLatencies(lake, manifest, QUERY_RUNS);
   return { queries, compaction, compacted };
 }
 
@@ -276,40 +254,6 @@ ingested, then after \`ctlake compact\` (${compaction.seconds.toFixed(1)} s, pea
 | named query | p50 | p95 | p50 compacted | p95 compacted | rows |
 |---|---|---|---|---|---|
 ${rows.join('\n')}`;
-}
-
-async function queryLatencies(lake: string, manifest: ArchiveManifest): Promise<QueryLatency[]> {
-  const db = await LakeDatabase.open(lake);
-  try {
-    const out = [];
-    const windows = windowParameters(manifest);
-    for (const query of loadNamedQueries()) {
-      const translated = await translateQuery(db.connection, query.sql);
-      const declared = new Set(query.parameters.map((p) => p.name));
-      const { values: all, types: allTypes } = namedQueryValues(
-        query,
-        Object.fromEntries(Object.entries(windows).filter(([name]) => declared.has(name))),
-      );
-      const params = Object.fromEntries(translated.parameters.map((p) => [p, all[p] ?? null]));
-      const types = Object.fromEntries(
-        translated.parameters
-          .map((p) => [p, allTypes[p]])
-          .filter((e): e is [string, NonNullable<(typeof allTypes)[string]>] => e[1] !== undefined),
-      );
-      const times: number[] = [];
-      let rows = 0;
-      for (let i = 0; i < QUERY_RUNS; i++) {
-        const started = performance.now();
-        const reader = await db.connection.runAndReadAll(translated.sql, params, types);
-        rows = reader.currentRowCount;
-        times.push(performance.now() - started);
-      }
-      out.push({ name: query.name, p50: median(times), p95: percentile(times, 95), rows });
-    }
-    return out;
-  } finally {
-    db.close();
-  }
 }
 
 /** Literals in the IN-list measurement: a list pasted from a spreadsheet of indicators. */

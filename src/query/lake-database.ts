@@ -46,11 +46,17 @@ export class LakeDatabase {
     process.once('exit', this.#removeTempDir);
   }
 
-  /** `writableFile`: the one file a query's result may be written to (`--out` for Parquet). */
+  /**
+   * `writableFile`: the one file a query's result may be written to (`--out` for Parquet).
+   * `reading.metadataCache` (default true): keep each part's Parquet footer once read, for the
+   * session's later queries — parsing the footers of a compacted lake's day files was most of a
+   * selective query's time (a benchmark turns it off to measure its baseline).
+   */
   static async open(
     lakeDir: string,
     writableFile?: string,
     limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+    reading: { readonly metadataCache: boolean } = { metadataCache: true },
   ): Promise<LakeDatabase> {
     const layout = lakeLayout(lakeDir);
     if (!existsSync(layout.catalogPath)) {
@@ -79,6 +85,8 @@ export class LakeDatabase {
     const setup = [
       `SET TimeZone = 'UTC'`,
       createEventViewStatement(parts),
+      // Safe to cache: parts are immutable, and a session reads one part set throughout.
+      ...(reading.metadataCache ? ['SET parquet_metadata_cache = true'] : []),
       createObjectsViewStatement(objectsFile),
       readPackageFile('sql', 'dialect', 'macros.sql'),
       ...confinementStatements({
