@@ -9,8 +9,8 @@
  * Nothing here asserts a timing.
  */
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { lakeLayout } from '../src/lake/layout.js';
 import { ctlakeRun, log, MACHINE, median, publishTable, type Run } from './bench-run.js';
 
 const { values } = parseArgs({
@@ -38,7 +38,7 @@ const results: Run[][] = cases.map(() => []);
 for (let i = 0; i < runs; i++) {
   for (const [n, [what, args]] of cases.entries()) {
     // The first two cases find no saved findings; the second runs the detections and saves them.
-    if (n === 0) rmSync(path.join(lake, 'findings.json'), { force: true });
+    if (n === 0) rmSync(lakeLayout(lake).findingsPath, { force: true });
     const run = await ctlakeRun(args);
     results[n]?.push(run);
     log(`${what} ${String(i + 1)}/${String(runs)}: ${run.seconds.toFixed(2)} s`);

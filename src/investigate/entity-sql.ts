@@ -45,7 +45,7 @@ export function entityParam(entity: Entity): string {
  * `name:value`; an `…Arn` as it is; a bucket name becomes its ARN so it meets the same bucket in
  * `resources[]`.
  */
-const RESOURCE_PARAMETERS = [
+export const RESOURCE_PARAMETERS = [
   'bucketName',
   'modelId',
   'roleArn',

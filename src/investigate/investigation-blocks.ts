@@ -64,6 +64,25 @@ function panel(
   };
 }
 
+/**
+ * The findings panel; a line instead when no saved detect run covers the scope, or when the run
+ * involves none of the entity's events (an empty table is not drawn).
+ */
+function findingsBlock(inv: Investigation, caps: PanelCaps): Block {
+  if (inv.findingsFrom === 'unsaved')
+    return { kind: 'text', tone: 'note', text: `Findings: ${UNSAVED}` };
+  const title = `Findings (${FINDINGS_FROM[inv.findingsFrom]})`;
+  if (inv.findings.length === 0 && inv.findingsFrom !== 'skipped') {
+    return { kind: 'text', text: `${title}: none involve this entity in scope.` };
+  }
+  return panel(
+    title,
+    [c('severity'), c('rule'), c('title'), c('time'), n('events')],
+    inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
+    caps,
+  );
+}
+
 /** The headline of an investigation: the entity, scope, baseline and totals. */
 export function investigationFacts(inv: Investigation): Block {
   const t = inv.totals;
@@ -185,19 +204,7 @@ export function investigationBlocks(
       caps,
       p.principals,
     ),
-    inv.findingsFrom === 'unsaved'
-      ? { kind: 'text', tone: 'note', text: `Findings: ${UNSAVED}` }
-      : inv.findings.length === 0 && inv.findingsFrom !== 'skipped'
-        ? {
-            kind: 'text',
-            text: `Findings (${FINDINGS_FROM[inv.findingsFrom]}): none involve this entity in scope.`,
-          }
-        : panel(
-            `Findings (${FINDINGS_FROM[inv.findingsFrom]})`,
-            [c('severity'), c('rule'), c('title'), c('time'), n('events')],
-            inv.findings.map((f) => [f.severity, f.rule, f.title, f.time, f.eventCount]),
-            caps,
-          ),
+    findingsBlock(inv, caps),
     {
       kind: 'table',
       title: timeline.title,

@@ -18,7 +18,7 @@ function fingerprintOf(parts: readonly string[]): string {
 }
 
 /** The lake's live parts, as paths under `events/`. */
-export function livePartNames(layout: LakeLayout): string[] {
+function livePartNames(layout: LakeLayout): string[] {
   return readPartSet(layout).map((p) => path.relative(layout.eventsDir, p));
 }
 

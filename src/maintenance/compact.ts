@@ -30,7 +30,7 @@ import { Catalog, type LivePart } from '../lake/catalog.js';
 import { DEFAULT_COMPACT_MEMORY, DEFAULT_LAKE_DIR } from '../defaults.js';
 import { lakeLayout } from '../lake/layout.js';
 import { sha256File } from '../util/file-hash.js';
-import { livePartNames, restampAfterRewrite } from '../lake/part-stamp.js';
+import { restampAfterRewrite } from '../lake/part-stamp.js';
 
 /** Compacted parts are named so; a day holding only one of them is already compact. */
 export const COMPACT_PREFIX = 'compact';
@@ -158,17 +158,19 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
   let done = 0;
   let partsBefore = 0;
   let rows = 0;
-  const days = daysToCompact(await catalog.liveParts());
-  let before: string[] = [];
+  const live = await catalog.liveParts();
+  const days = daysToCompact(live);
+  // For the saved findings' restamp: the parts before, those replaced, those written.
+  const before = live.map((p) => p.part);
   const retired: string[] = [];
   const added: string[] = [];
   try {
-    before = livePartNames(layout);
     for (const [day, parts] of days) {
       if (options.signal?.aborted) break;
       const workDir = path.join(layout.stagingDir, `${name}-${path.basename(day)}`);
       await mkdir(workDir, { recursive: true });
       const staged = path.join(workDir, `${name}.parquet`);
+      const lakePath = path.join(day, `${name}.parquet`);
       const expected = parts.reduce((n, p) => n + p.rows, 0);
       let written: number;
       try {
@@ -201,7 +203,7 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
         parts: [
           {
             stagedPath: staged,
-            lakePath: path.join(day, `${name}.parquet`),
+            lakePath,
             rows: written,
             bytes: (await stat(staged)).size,
             sha256: await sha256File(staged),
@@ -215,7 +217,7 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
         partPrefix: name,
       });
       retired.push(...parts.map((p) => p.part));
-      added.push(path.join(day, `${name}.parquet`));
+      added.push(lakePath);
       await rm(workDir, { recursive: true, force: true });
       done++;
       partsBefore += parts.length;

@@ -14,6 +14,7 @@ import {
   investigateEach,
   type InvestigateRequest,
 } from '../../src/investigate/investigate.js';
+import { RESOURCE_PARAMETERS } from '../../src/investigate/entity-sql.js';
 import { ctlake, tempDir } from '../util/cli.js';
 import { at, eventMs, type Rec, readRecords } from '../util/oracle.js';
 
@@ -62,29 +63,6 @@ const principalOf = (r: Rec): string | null =>
   str(at(r, 'userIdentity', 'invokedBy'));
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Request parameters that name a resource, as README lists them. */
-const RESOURCE_PARAMETERS = [
-  'modelId',
-  'roleArn',
-  'roleName',
-  'userName',
-  'policyArn',
-  'functionName',
-  'knowledgeBaseId',
-  'agentId',
-  'applicationId',
-  'indexId',
-  'dataSourceId',
-  'guardrailIdentifier',
-  'trainingJobName',
-  'modelName',
-  'endpointName',
-  'endpointConfigName',
-  'notebookInstanceName',
-  'keyId',
-  'secretId',
-];
-
 /** The resources one record names: `resources[].ARN`, a bucket as its ARN, `…Arn` as is, else `name:value`. */
 function resourcesOf(r: Rec): Set<string> {
   const named = new Set<string>();
@@ -92,11 +70,17 @@ function resourcesOf(r: Rec): Set<string> {
     const arn = str(x['ARN']);
     if (arn !== null) named.add(arn);
   }
-  const bucket = str(at(r, 'requestParameters', 'bucketName'));
-  if (bucket !== null) named.add(`arn:aws:s3:::${bucket}`);
+  // The names are the product's list; how each becomes a resource is worked out here.
   for (const name of RESOURCE_PARAMETERS) {
     const value = str(at(r, 'requestParameters', name));
-    if (value !== null) named.add(name.endsWith('Arn') ? value : `${name}:${value}`);
+    if (value === null) continue;
+    named.add(
+      name === 'bucketName'
+        ? `arn:aws:s3:::${value}`
+        : name.endsWith('Arn')
+          ? value
+          : `${name}:${value}`,
+    );
   }
   return named;
 }
