@@ -131,5 +131,15 @@ describe('saved findings', () => {
     setParts(stale, compacted.added);
     expect(await restamp(stale)).toBe(false);
     expect(savedFindingsFor(stale, ...scope)).toBeUndefined();
+
+    // A truncated file, or none: nothing restamped, nothing thrown, the file left as it was.
+    const cut = await saved(before);
+    const file = lakeLayout(cut).findingsPath;
+    const half = readFileSync(file, 'utf8').slice(0, 20);
+    writeFileSync(file, half);
+    setParts(cut, compacted.added);
+    expect(await restamp(cut)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(half);
+    expect(await restamp(lakeWith(before))).toBe(false);
   });
 });
