@@ -3,12 +3,12 @@
  * and every piece of text must be whole inside the picture and clear of the bars and the other
  * text, whatever the labels and values.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bar, barChartSvg } from '../../src/text/svg-chart.js';
+import { tempDir } from '../util/temp-dir.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NO_CHROMIUM_REASON = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); CI installs it`;
@@ -69,7 +69,7 @@ const CASES: Record<string, Bar[]> = {
 
 describe.skipIf(!existsSync(CHROMIUM))('benchmark chart in headless Chromium', () => {
   let browser: Browser;
-  const shots = mkdtempSync(path.join(os.tmpdir(), 'ctlake-chart-'));
+  const shots = tempDir('chart');
 
   beforeAll(async () => {
     browser = await chromium.launch({

@@ -1,5 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
 } from '../../src/ingest/object-records.js';
 import { LogShapeError } from '../../src/ingest/record-scanner.js';
 import { type ObjectBody, openObject, WHOLE_OBJECT_BYTES } from '../../src/source/fetch-object.js';
+import { tempDir } from '../util/temp-dir.js';
 
 interface Read {
   readonly records: string[];
@@ -158,7 +158,7 @@ describe('readObjectRecords', () => {
   });
 
   it('streams a large file from disk, plain or gzip, never reading it whole', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-stream-'));
+    const dir = tempDir('stream');
     const records = Array.from(
       { length: 12_000 },
       (_, i) => `{"eventID":"${String(i)}","key":"${'k'.repeat(1500)}"}`,
@@ -179,7 +179,7 @@ describe('readObjectRecords', () => {
   });
 
   it('refuses a large plain file over the text bound while streaming it', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-stream-'));
+    const dir = tempDir('stream');
     const file = path.join(dir, 'large.json');
     writeFileSync(file, `{"Records":[{"a":"${'x'.repeat(WHOLE_OBJECT_BYTES)}"}]}`);
     const body = await openObject({ kind: 'file', path: file }, statSync(file).size);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lakeLayout } from '../../src/lake/layout.js';
@@ -10,9 +9,10 @@ import {
   savedFindingsFor,
 } from '../../src/detect/saved-findings.js';
 import type { Finding } from '../../src/detect/finding.js';
+import { tempDir } from '../util/temp-dir.js';
 
 function lakeWith(parts: string[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-saved-'));
+  const dir = tempDir('saved');
   writeFileSync(
     path.join(dir, 'parts.json'),
     JSON.stringify({ format: 'ctlake-part-set/1', parts }),

@@ -2,8 +2,7 @@
  * The segment writer on real scratch files and a real DuckDB: bad records cost only their own
  * object, including a failure DuckDB cannot pin on any object (found by writing halves).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
   writeSegment,
 } from '../../src/ingest/segment-writer.js';
 import type { IngestTask } from '../../src/ingest/task.js';
+import { tempDir } from '../util/temp-dir.js';
 
 const OBJECTS = 8;
 const RECORDS_PER_OBJECT = 5;
@@ -39,7 +39,7 @@ function setUp(damage?: (object: number, i: number, text: Buffer) => Buffer): {
   segment: (day: BatchDay) => Segment;
   outcomes: Outcomes;
 } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-segment-'));
+  const dir = tempDir('segment');
   const scratchDir = path.join(dir, 'scratch');
   mkdirSync(scratchDir);
   const file = path.join(scratchDir, 'records.scratch');

@@ -1,6 +1,5 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { analyseChains, type ChainLink } from '../../src/verify/chains.js';
 import { contentHash } from '../../src/verify/content-hash.js';
 import { dataToSign, type DigestDocument, signatureFromMetadata } from '../../src/verify/digest.js';
 import { keyFor, readPublicKeys } from '../../src/verify/public-keys.js';
+import { tempDir } from '../util/temp-dir.js';
 
 const sha = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
@@ -80,7 +80,7 @@ describe('content hash of a log file', () => {
 describe('public keys as list-public-keys prints them', () => {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const der = publicKey.export({ format: 'der', type: 'pkcs1' }).toString('base64');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-keys-'));
+  const dir = tempDir('keys');
 
   it('takes ISO times (CLI v2) and epoch seconds as numbers or text (API, CLI v1)', () => {
     const file = path.join(dir, 'keys.json');

@@ -3,8 +3,7 @@
  * status, stdout and stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { query } from '../../src/query/run-query.js';
@@ -78,6 +77,4 @@ export async function queryRows(lake: string, sql: string): Promise<Record<strin
   return JSON.parse(JSON.stringify(rows)) as Record<string, unknown>[];
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `ctlake-${prefix}-`));
-}
+export { tempDir } from './temp-dir.js';
