@@ -30,3 +30,6 @@ CREATE OR REPLACE TEMP MACRO ct_from_iso8601_date(s) AS CAST(s AS DATE);
 -- Lake times are UTC; the session time zone is UTC, so the cast keeps the instant.
 CREATE OR REPLACE TEMP MACRO ct_to_iso8601(t) AS strftime(CAST(t AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%gZ');
 CREATE OR REPLACE TEMP MACRO ct_json_format(j) AS CAST(json(j) AS VARCHAR);
+
+-- now() / current_timestamp as a UTC TIMESTAMP, eventTime's type (src/query/dialect/current-time.ts).
+CREATE OR REPLACE TEMP MACRO ct_now() AS CAST(now() AS TIMESTAMP);

@@ -274,6 +274,61 @@ describe('CloudTrail Lake SQL on a generated scenario lake', () => {
       expect(await value(expression)).toEqual(expected);
     });
 
+    describe('now() and current_timestamp', () => {
+      const SECOND = 1000;
+      const near = (text: unknown, ms: number): boolean =>
+        Math.abs(Date.parse(String(text)) - ms) < 60 * SECOND;
+
+      it('are the current instant, as a UTC timestamp like eventTime', async () => {
+        const [row] = await queryRows(
+          lake,
+          `SELECT now() AS a, current_timestamp AS b, typeof(now()) AS t, typeof(current_timestamp) AS u,
+                  typeof(date_add('day', -1, now())) AS w`,
+        );
+        expect(near(row?.['a'], Date.now())).toBe(true);
+        expect(near(row?.['b'], Date.now())).toBe(true);
+        expect([row?.['t'], row?.['u'], row?.['w']]).toEqual([
+          'TIMESTAMP',
+          'TIMESTAMP',
+          'TIMESTAMP',
+        ]);
+      });
+
+      it('AT TIME ZONE still gives the wall clock of that zone', async () => {
+        const [row] = await queryRows(
+          lake,
+          `SELECT CAST(now() AT TIME ZONE 'Asia/Kolkata' AS VARCHAR) AS a,
+                  CAST(current_timestamp AT TIME ZONE 'Asia/Kolkata' AS VARCHAR) AS b`,
+        );
+        const kolkata = Date.now() + 5.5 * 3600 * SECOND; // +05:30 all year
+        expect(near(`${String(row?.['a'])}Z`, kolkata)).toBe(true);
+        expect(near(`${String(row?.['b'])}Z`, kolkata)).toBe(true);
+      });
+
+      it('a column named current_timestamp is still that column', async () => {
+        const rows = await queryRows(
+          lake,
+          'SELECT current_timestamp FROM (SELECT 42 AS current_timestamp)',
+        );
+        expect(rows).toEqual([{ current_timestamp: 42 }]);
+      });
+
+      it('a window back from now() selects the events a literal instant does', async () => {
+        const dayAgo = new Date(Date.now() - 24 * 3600 * SECOND).toISOString().slice(0, 19);
+        const [row] = await queryRows(
+          lake,
+          `SELECT count(*) FILTER (WHERE eventTime > date_add('day', -1, now())) AS relative,
+                  count(*) FILTER (WHERE eventTime > '${dayAgo.replace('T', ' ')}') AS literal,
+                  count(*) AS total FROM $EDS_ID`,
+        );
+        const relative = Number(row?.['relative']);
+        expect(relative).toBeGreaterThan(0);
+        expect(relative).toBeLessThan(Number(row?.['total']));
+        // The two instants are a moment apart: at most the events of that moment differ.
+        expect(Math.abs(relative - Number(row?.['literal']))).toBeLessThan(5);
+      });
+    });
+
     it('CROSS JOIN UNNEST(...) AS t(x) over resources', async () => {
       const rows = await queryRows(
         lake,

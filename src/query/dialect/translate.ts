@@ -10,6 +10,7 @@ import { QueryError, UsageError } from '../../errors.js';
 import { RECORD_FIELDS, type Field } from '../../schema/event-schema.js';
 import { checkQueryTree, parseOneSelect, refuse } from '../sandbox.js';
 import { cteEntries, type TreeNode, type TreeValue, visitNodes } from '../sql-tree.js';
+import { rewriteCurrentTime } from './current-time.js';
 import { addInListRanges } from './in-list-ranges.js';
 import { EVENT_TABLE, rewriteLakeReferences } from './lake-references.js';
 import {
@@ -91,6 +92,7 @@ export async function translateQuery(
   checkQueryTree(statement, EVENT_TABLE, allowed);
   try {
     rewriteCalls(statement);
+    rewriteCurrentTime(statement);
     addInListRanges(statement, EVENT_TABLE, definesCte(statement, EVENT_TABLE));
   } catch (error) {
     if (error instanceof DialectError) throw new QueryError('QUERY_FAILED', error.message);
