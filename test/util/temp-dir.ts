@@ -17,5 +17,13 @@ export function tempDir(prefix: string): string {
 
 export function removeTempDirs(): void {
   if (process.env['CTLAKE_KEEP_TEST_DIRS'] === '1') return;
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+  for (const dir of created.splice(0)) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      // A child process a failed test left running may still write there: say so, do not hide
+      // the test's own failure behind this one.
+      process.stderr.write(`could not remove ${dir}: ${String(error)}\n`);
+    }
+  }
 }
