@@ -29,6 +29,8 @@ describe('now() and current_timestamp compared with a time become ct_now()', () 
     "SELECT 1 FROM cloudtrail WHERE eventTime BETWEEN date_trunc('day', now()) AND now()",
     "SELECT count(*) FILTER (WHERE eventTime > date_add('hour', -1, now())) FROM cloudtrail",
     'SELECT 1 FROM cloudtrail a JOIN cloudtrail b ON a.eventTime < now()',
+    "SELECT 1 FROM cloudtrail WHERE date_add('minute', -5, now()) <= eventTime",
+    "SELECT 1 FROM cloudtrail WHERE userIdentity.sessionContext.attributes.creationDate > now() - INTERVAL '1' HOUR",
   ])('%s', async (text) => {
     const sql = await sqlOf(text);
     expect(sql).toContain('ct_now()');
@@ -43,6 +45,10 @@ describe('now() and current_timestamp compared with a time become ct_now()', () 
     "SELECT 1 FROM cloudtrail WHERE format_datetime(now(), 'z') = 'UTC'",
     'WITH t AS (SELECT now() AS n) SELECT 1 FROM t, cloudtrail WHERE eventTime < n',
     'SELECT 1 FROM cloudtrail WHERE eventTime < (SELECT now())',
+    // Text is cast to the other side's type: to a zoned one it keeps its offset, to a plain one not.
+    "SELECT 1 FROM cloudtrail WHERE now() > '2024-05-01 00:00:00+02'",
+    'SELECT 1 FROM cloudtrail WHERE eventName < now()',
+    'SELECT 1 FROM cloudtrail WHERE now() BETWEEN eventTime AND eventTime',
   ])('left as it was: %s', async (text) => {
     const sql = await sqlOf(text);
     expect(sql).not.toContain('ct_now');

@@ -6,11 +6,12 @@
  * alone, and the filter could not reach the Parquet scan. With both sides plain timestamps it is
  * folded to a constant there, and row groups outside the window are skipped on their statistics.
  *
- * Only where the value can do nothing but be compared: directly a side of a comparison or
- * BETWEEN, or reached from one through date arithmetic (Trino's `date_add`, `+`, `-`,
- * `date_trunc`), all of which give the same instant either way in UTC. Anywhere else — a selected
- * value, `AT TIME ZONE`, a format with a zone letter, a CTE column used later — the zone would
- * show, so it is left as it was.
+ * Only where an event time (`eventTime`, `creationDate`) is compared with it: the other side of
+ * a comparison or the bounds of a BETWEEN, directly or through date arithmetic (Trino's
+ * `date_add`, `+`, `-`, `date_trunc`), all of which give the same instant either way in UTC.
+ * Anywhere else — a selected value, `AT TIME ZONE`, a format with a zone letter, a CTE column
+ * used later, a comparison with text (whose offset a zoned comparison honours) — it is left as
+ * it was.
  */
 import { isNode, type TreeNode, type TreeValue, textOf } from '../sql-tree.js';
 
@@ -80,36 +81,56 @@ function currentTimeCall(replaced: TreeNode): TreeNode {
   };
 }
 
+/** The event's own times: TIMESTAMP columns (event-schema.ts), compared with windows. */
+const TIME_COLUMNS = new Set(['eventtime', 'creationdate']);
+
+function isTimeColumn(value: TreeValue | undefined): boolean {
+  if (!isNode(value) || value['class'] !== 'COLUMN_REF') return false;
+  const names = value['column_names'];
+  const last = Array.isArray(names) ? names[names.length - 1] : undefined;
+  return typeof last === 'string' && TIME_COLUMNS.has(last.toLowerCase());
+}
+
+const NO_SIDES: ReadonlySet<string> = new Set();
+
+/** The keys of a comparison or BETWEEN that hold what an event time is compared with. */
+function timeSides(node: TreeNode): ReadonlySet<string> {
+  if (node['class'] === 'COMPARISON') {
+    if (isTimeColumn(node['left'])) return new Set(['right']);
+    if (isTimeColumn(node['right'])) return new Set(['left']);
+  }
+  if (node['class'] === 'BETWEEN' && isTimeColumn(node['input'])) {
+    return new Set(['lower', 'upper']);
+  }
+  return NO_SIDES;
+}
+
 /** Rewrites the tree in place. */
 export function rewriteCurrentTime(tree: TreeValue): void {
-  if (!isNode(tree)) return;
   const columnsToo = !namesCurrentTimestamp(tree);
   const isCurrentTime = (node: TreeNode): boolean =>
     isNow(node) || (columnsToo && isCurrentTimestamp(node));
-  /** `compared`: the values held by `holder` are sides of a comparison, through time arithmetic only. */
-  const walk = (holder: TreeNode | TreeValue[], compared: boolean): void => {
-    const entries: [string | number, TreeValue][] = Array.isArray(holder)
-      ? holder.map((v, i) => [i, v])
-      : Object.entries(holder);
-    for (const [key, child] of entries) {
-      if (Array.isArray(child)) {
-        walk(child, compared);
-      } else if (isNode(child)) {
-        if (compared && isCurrentTime(child)) {
-          if (Array.isArray(holder)) holder[key as number] = currentTimeCall(child);
-          else holder[key as string] = currentTimeCall(child);
-          continue;
-        }
-        walk(
-          child,
-          child['class'] === 'COMPARISON' ||
-            child['class'] === 'BETWEEN' ||
-            (compared &&
-              child['class'] === 'FUNCTION' &&
-              TIME_ARITHMETIC.has(textOf(child, 'function_name').toLowerCase())),
-        );
-      }
+  /** `compared`: `value` is what an event time is compared with, through time arithmetic only. */
+  const visit = (value: TreeValue, compared: boolean, replace: (node: TreeNode) => void): void => {
+    if (Array.isArray(value)) {
+      value.forEach((child, i) => {
+        visit(child, compared, (node) => (value[i] = node));
+      });
+      return;
+    }
+    if (!isNode(value)) return;
+    if (compared && isCurrentTime(value)) {
+      replace(currentTimeCall(value));
+      return;
+    }
+    const sides = timeSides(value);
+    const arithmetic =
+      compared &&
+      value['class'] === 'FUNCTION' &&
+      TIME_ARITHMETIC.has(textOf(value, 'function_name').toLowerCase());
+    for (const [key, child] of Object.entries(value)) {
+      visit(child, arithmetic || sides.has(key), (node) => (value[key] = node));
     }
   };
-  walk(tree, false);
+  visit(tree, false, () => undefined);
 }
