@@ -13,7 +13,7 @@
  * used later, a comparison with text (whose offset a zoned comparison honours) — it is left as
  * it was.
  */
-import { isNode, type TreeNode, type TreeValue, textOf } from '../sql-tree.js';
+import { isNode, type TreeNode, type TreeValue, textOf, visitNodes } from '../sql-tree.js';
 
 export const CURRENT_TIME_FUNCTION = 'ct_now';
 
@@ -48,37 +48,38 @@ function isCurrentTimestamp(node: TreeNode): boolean {
  * WITH's column list), which a bare `current_timestamp` would then mean.
  */
 function namesCurrentTimestamp(tree: TreeValue): boolean {
-  const isName = (v: TreeValue): boolean =>
+  const isName = (v: TreeValue | undefined): boolean =>
     typeof v === 'string' && v.toLowerCase() === 'current_timestamp';
-  const walk = (value: TreeValue): boolean => {
-    if (Array.isArray(value)) return value.some(walk);
-    if (!isNode(value)) return false;
-    return Object.entries(value).some(([key, child]) => {
-      if (key === 'alias' && isName(child)) return true;
-      if ((key === 'column_name_alias' || key === 'aliases') && Array.isArray(child))
-        return child.some(isName);
-      return walk(child);
-    });
-  };
-  return walk(tree);
+  let named = false;
+  visitNodes(tree, new Set(), (node) => {
+    const lists = [node['column_name_alias'], node['aliases']];
+    if (isName(node['alias']) || lists.some((l) => Array.isArray(l) && l.some(isName)))
+      named = true;
+  });
+  return named;
 }
 
-function currentTimeCall(replaced: TreeNode): TreeNode {
-  return {
-    class: 'FUNCTION',
-    type: 'FUNCTION',
-    alias: replaced['alias'] ?? '',
-    query_location: replaced['query_location'] ?? null,
-    function_name: CURRENT_TIME_FUNCTION,
-    schema: '',
-    children: [],
-    filter: null,
-    order_bys: { type: 'ORDER_MODIFIER', orders: [] },
-    distinct: false,
-    is_operator: false,
-    export_state: false,
-    catalog: '',
-  };
+/**
+ * In place, as the Trino rewrites do: `now()` is renamed; a bare `current_timestamp` (a column
+ * reference in the tree) becomes the same call.
+ */
+function becomeCurrentTime(node: TreeNode): void {
+  if (node['class'] === 'COLUMN_REF') {
+    delete node['column_names'];
+    Object.assign(node, {
+      class: 'FUNCTION',
+      type: 'FUNCTION',
+      schema: '',
+      children: [],
+      filter: null,
+      order_bys: { type: 'ORDER_MODIFIER', orders: [] },
+      distinct: false,
+      is_operator: false,
+      export_state: false,
+      catalog: '',
+    });
+  }
+  node['function_name'] = CURRENT_TIME_FUNCTION;
 }
 
 /** The event's own times: TIMESTAMP columns (event-schema.ts), compared with windows. */
@@ -111,16 +112,14 @@ export function rewriteCurrentTime(tree: TreeValue): void {
   const isCurrentTime = (node: TreeNode): boolean =>
     isNow(node) || (columnsToo && isCurrentTimestamp(node));
   /** `compared`: `value` is what an event time is compared with, through time arithmetic only. */
-  const visit = (value: TreeValue, compared: boolean, replace: (node: TreeNode) => void): void => {
+  const visit = (value: TreeValue, compared: boolean): void => {
     if (Array.isArray(value)) {
-      value.forEach((child, i) => {
-        visit(child, compared, (node) => (value[i] = node));
-      });
+      for (const child of value) visit(child, compared);
       return;
     }
     if (!isNode(value)) return;
     if (compared && isCurrentTime(value)) {
-      replace(currentTimeCall(value));
+      becomeCurrentTime(value);
       return;
     }
     const sides = timeSides(value);
@@ -128,9 +127,7 @@ export function rewriteCurrentTime(tree: TreeValue): void {
       compared &&
       value['class'] === 'FUNCTION' &&
       TIME_ARITHMETIC.has(textOf(value, 'function_name').toLowerCase());
-    for (const [key, child] of Object.entries(value)) {
-      visit(child, arithmetic || sides.has(key), (node) => (value[key] = node));
-    }
+    for (const [key, child] of Object.entries(value)) visit(child, arithmetic || sides.has(key));
   };
-  visit(tree, false, () => undefined);
+  visit(tree, false);
 }
