@@ -31,11 +31,18 @@ export interface Run {
   readonly summary: string;
 }
 
-/** Runs `ctlake args`, output discarded, and times the whole process; other exit codes reject. */
-export function ctlakeRun(args: readonly string[], okCodes: readonly number[] = [0]): Promise<Run> {
+/**
+ * Runs `ctlake args` (this checkout's, or the one at `checkout`), output discarded, and times the
+ * whole process; other exit codes reject.
+ */
+export function ctlakeRun(
+  args: readonly string[],
+  okCodes: readonly number[] = [0],
+  checkout: string = REPO,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'ctlake.js'), ...args], {
+    const child = spawn(process.execPath, [path.join(checkout, 'bin', 'ctlake.js'), ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -13,8 +13,11 @@ export const DEFAULT_LAKE_DIR = 'ctlake-lake';
  */
 export const DEFAULT_WORKER_MEMORY = '256MB';
 
-/** DuckDB's memory limit for compaction: one writer per (eventSource, eventName) pair per thread. */
-export const DEFAULT_COMPACT_MEMORY = '1GB';
+/**
+ * DuckDB's memory limit for compaction. The process peaks up to half above it (the writers' pages
+ * and what the allocator keeps are not counted), so 700MB keeps compaction within 1 GiB.
+ */
+export const DEFAULT_COMPACT_MEMORY = '700MB';
 
 /** What one query session may use: beyond `memory`, DuckDB spills, up to `tempSpace`. */
 export interface QueryLimits {

@@ -179,7 +179,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .addOption(lakeOption())
     .addOption(
-      new Option('--memory <size>', 'DuckDB memory limit for the rewrite, e.g. 1GB')
+      new Option(
+        '--memory <size>',
+        'DuckDB memory limit for the rewrite (the process peaks up to half above it)',
+      )
         .argParser(memorySize)
         .default(DEFAULT_COMPACT_MEMORY),
     )

@@ -30,6 +30,16 @@ export const DEFAULT_PARQUET_OPTIONS: ParquetOptions = {
   rowGroupBytes: '16MB',
 };
 
+/**
+ * Parquet files that live only within one command and are read back once (compaction's pair
+ * files): compressing and dictionary-encoding them costs more than it saves.
+ */
+export const SCRATCH_PARQUET_OPTIONS: ParquetOptions = {
+  compression: 'uncompressed',
+  stringDictionaryPageSizeLimit: 1,
+  rowGroupBytes: DEFAULT_PARQUET_OPTIONS.rowGroupBytes,
+};
+
 /** The COPY options for `options`, from FORMAT on. */
 export function parquetCopyOptions(options: ParquetOptions): string {
   return (

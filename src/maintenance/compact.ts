@@ -5,8 +5,8 @@
  * every row of the service; clustered, whole row groups are skipped by their min/max statistics.
  *
  * Memory stays bounded without a sort (a sort would carry eventJson): first, COPYs spread the
- * day's rows into one directory per (eventSource, eventName) pair, streaming, a few dozen pairs
- * per COPY; then one COPY reads those directories back in key order and writes them out in that
+ * day's rows into one directory per (eventSource, eventName) pair, streaming, up to 64 pairs per
+ * COPY; then one COPY reads those directories back in key order and writes them out in that
  * order, streaming too.
  *
  * Each day is committed on its own through the catalog (new part pending, old parts retired, in one
@@ -20,8 +20,8 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { isOutOfMemory } from '../duckdb/errors.js';
 import { CtlakeError, UsageError, firstLine } from '../errors.js';
 import {
-  DEFAULT_PARQUET_OPTIONS,
   LAKE_PARQUET_CODEC,
+  SCRATCH_PARQUET_OPTIONS,
   parquetCopyOptions,
 } from '../duckdb/parquet.js';
 import { literalGlob, readerPath, readerPaths } from '../duckdb/file-path.js';
@@ -35,8 +35,24 @@ import { restampAfterRewrite } from '../lake/part-stamp.js';
 /** Compacted parts are named so; a day holding only one of them is already compact. */
 export const COMPACT_PREFIX = 'compact';
 
-/** (eventSource, eventName) pairs spread per pass: bounds the open partitions of one COPY. */
-const PAIRS_PER_PASS = 32;
+/**
+ * (eventSource, eventName) pairs spread per pass: bounds the files one COPY keeps open. A day of
+ * a busy account has a few dozen pairs, so it is read once; each further pass reads it again.
+ */
+const PAIRS_PER_PASS = 64;
+
+/**
+ * DuckDB's limit is on its buffers; the process peaks above it. These keep the peak near it
+ * (bench/EXPERIMENTS.md, compaction within 1 GiB).
+ */
+const COMPACT_SETTINGS = {
+  // Rows a spreading COPY holds per thread before they go to the pair files' writers. DuckDB's
+  // default (524,288) holds all of a day of most lakes.
+  partitioned_write_flush_threshold: '32768',
+  // DuckDB's allocator keeps freed memory for reuse, so the rewrite starts on top of what the
+  // spreading held. Large frees are returned to the system instead (costs some system time).
+  allocator_bulk_deallocation_flush_threshold: '16MB',
+} as const;
 
 /** Rows per row group of a compacted part: small enough for statistics to skip most of a day. */
 const COMPACT_ROW_GROUP_ROWS = 10_240;
@@ -107,7 +123,7 @@ async function compactDay(
              FROM read_parquet(${source}, hive_partitioning = false)
              WHERE (${sources.join(' OR ')})
                AND hash("eventSource", "eventName") IN (${chunk.map((p) => `${p.pair.toString()}::UBIGINT`).join(', ')}))
-       TO ${quotedString(pairsDir)} (${parquetCopyOptions(DEFAULT_PARQUET_OPTIONS)},
+       TO ${quotedString(pairsDir)} (${parquetCopyOptions(SCRATCH_PARQUET_OPTIONS)},
          PARTITION_BY (pair), OVERWRITE_OR_IGNORE true,
          FILENAME_PATTERN ${quotedString(`p${String(i)}-{i}`)})`,
       named.length > 0 ? [named[0] ?? '', named[named.length - 1] ?? ''] : [],
@@ -145,14 +161,9 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
   const memoryLimit = options.memoryLimit ?? DEFAULT_COMPACT_MEMORY;
   const name = `${COMPACT_PREFIX}-r${String(runId)}`;
   const spillDir = path.join(layout.stagingDir, `${name}-tmp`);
-  const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(os.availableParallelism()),
-    memory_limit: memoryLimit,
-    temp_directory: spillDir,
-  });
-  const connection = await instance.connect();
+  let running: DuckDBConnection | undefined;
   const onAbort = (): void => {
-    connection.interrupt();
+    running?.interrupt();
   };
   options.signal?.addEventListener('abort', onAbort);
   let done = 0;
@@ -173,13 +184,28 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
       const lakePath = path.join(day, `${name}.parquet`);
       const expected = parts.reduce((n, p) => n + p.rows, 0);
       let written: number;
+      // A DuckDB instance per day: closing it hands back what the allocator kept from the day
+      // before, which otherwise adds up over a lake of large days.
+      const instance = await DuckDBInstance.create(':memory:', {
+        threads: String(os.availableParallelism()),
+        memory_limit: memoryLimit,
+        temp_directory: spillDir,
+        ...COMPACT_SETTINGS,
+      });
       try {
-        written = await compactDay(
-          connection,
-          parts.map((p) => path.join(layout.eventsDir, p.part)),
-          workDir,
-          staged,
-        );
+        try {
+          running = await instance.connect();
+          written = await compactDay(
+            running,
+            parts.map((p) => path.join(layout.eventsDir, p.part)),
+            workDir,
+            staged,
+          );
+        } finally {
+          running?.closeSync();
+          running = undefined;
+          instance.closeSync();
+        }
       } catch (error) {
         if (options.signal?.aborted) break;
         if (isOutOfMemory(error)) {
@@ -243,8 +269,6 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
       );
     }
     options.signal?.removeEventListener('abort', onAbort);
-    connection.closeSync();
-    instance.closeSync();
     await rm(spillDir, { recursive: true, force: true });
     catalog.close();
   }
