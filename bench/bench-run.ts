@@ -1,12 +1,18 @@
 /**
- * What the analyst-feature benchmarks share: timing a whole `ctlake` process, the median, the
- * machine line, and replacing a benchmark's block of bench/RESULTS.md between its markers.
+ * What the benchmarks share: the generated benchmark archive, timing a whole `ctlake` process, the
+ * median, the machine line, and replacing a benchmark's block of bench/RESULTS.md between its
+ * markers.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type ArchiveManifest,
+  type ArchiveShape,
+  generateArchive,
+} from '../fixtures/generator/archive.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BENCH_DIR = path.join(REPO, 'bench');
@@ -16,6 +22,39 @@ export const MACHINE = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${String(os.ava
 
 export function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
+}
+
+/** The benchmark archives' seed and last day: every benchmark reads the same archives. */
+export const BENCH_SEED = 42;
+export const BENCH_END = new Date('2026-11-23T00:00:00Z');
+
+/**
+ * The generated benchmark archive of `events` events (`shape`, over `days` days) under bench/out,
+ * generated on first use and then reused by every benchmark.
+ */
+export async function benchmarkArchive(
+  events: number,
+  shape: ArchiveShape = 'mixed',
+  days = 7,
+): Promise<{ dir: string; manifest: ArchiveManifest }> {
+  const name = shape === 'mixed' ? `archive-${events}` : `archive-${shape}-${events}-d${days}`;
+  const dir = path.join(OUT_DIR, `${name}-seed${BENCH_SEED}`);
+  const manifestFile = `${dir}.manifest.json`;
+  if (existsSync(manifestFile))
+    return { dir, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ArchiveManifest };
+  mkdirSync(OUT_DIR, { recursive: true });
+  rmSync(dir, { recursive: true, force: true });
+  log(`generating ${events} events (${shape}) into ${path.relative(REPO, dir)} …`);
+  const manifest = await generateArchive({
+    outDir: dir,
+    events,
+    seed: BENCH_SEED,
+    end: BENCH_END,
+    days,
+    shape,
+  });
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  return { dir, manifest };
 }
 
 export function median(xs: readonly number[]): number {

@@ -7,11 +7,11 @@
  * its block in bench/RESULTS.md. Nothing here asserts a timing.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateArchive } from '../fixtures/generator/archive.js';
 import {
+  benchmarkArchive,
   ctlakeRun as ctlake,
   log,
   MACHINE as machine,
@@ -32,31 +32,14 @@ const events = Number(values.events);
 const runs = Number(values.runs);
 const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline);
 
-/**
- * The benchmark archive's lake as ingested (not compacted), built once under bench/out from the
- * archive `npm run bench` generates (generated here when it has not run).
- */
+/** The benchmark archive's lake as ingested (not compacted), built once under bench/out. */
 async function ingestedLake(): Promise<string> {
   const lake = path.join(outDir, `lake-compact-bench-${String(events)}`);
   if (existsSync(path.join(lake, 'catalog.duckdb'))) return lake;
-  const archive = path.join(outDir, `archive-${String(events)}-seed42`);
-  const manifest = `${archive}.manifest.json`;
-  if (!existsSync(manifest)) {
-    mkdirSync(outDir, { recursive: true });
-    rmSync(archive, { recursive: true, force: true });
-    log(`generating ${String(events)} events …`);
-    const generated = await generateArchive({
-      outDir: archive,
-      events,
-      seed: 42,
-      end: new Date('2026-11-23T00:00:00Z'),
-      days: 7,
-    });
-    writeFileSync(manifest, JSON.stringify(generated, null, 2));
-  }
+  const { dir } = await benchmarkArchive(events);
   log('ingesting …');
   rmSync(lake, { recursive: true, force: true });
-  await ctlake(['ingest', archive, '--lake', lake, '--quiet']);
+  await ctlake(['ingest', dir, '--lake', lake, '--quiet']);
   return lake;
 }
 

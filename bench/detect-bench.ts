@@ -9,15 +9,15 @@
  * bench/RESULTS.md beside the ingest figures (`--report` only does that). Nothing here asserts a
  * timing.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateArchive } from '../fixtures/generator/archive.js';
 import { ANOMALY_PACK, detect, detectionPacks } from '../src/detect/detect.js';
 import { builtInPacks } from '../src/detect/rules.js';
 import {
   BENCH_DIR,
+  benchmarkArchive,
   ctlakeRun,
   log,
   MACHINE,
@@ -48,21 +48,9 @@ const ctlake = (args: readonly string[]): Promise<Run> => ctlakeRun(args, [0, 3]
 /** The benchmark archive's compacted lake, built once and kept under bench/out. */
 async function benchmarkLake(): Promise<string> {
   if (values.lake !== undefined) return values.lake;
-  const dir = path.join(outDir, `archive-${String(events)}-seed42`);
   const lake = path.join(outDir, `lake-detect-${String(events)}`);
   if (existsSync(path.join(lake, 'parts.json'))) return lake;
-  mkdirSync(outDir, { recursive: true });
-  if (!existsSync(`${dir}.manifest.json`)) {
-    log(`generating ${String(events)} events …`);
-    const manifest = await generateArchive({
-      outDir: dir,
-      events,
-      seed: 42,
-      end: new Date('2026-11-23T00:00:00Z'),
-      days: 7,
-    });
-    writeFileSync(`${dir}.manifest.json`, JSON.stringify(manifest, null, 2));
-  }
+  const { dir } = await benchmarkArchive(events);
   log('ingesting and compacting …');
   await ctlake(['ingest', dir, '--lake', lake, '--quiet']);
   await ctlake(['compact', '--lake', lake]);

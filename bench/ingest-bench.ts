@@ -41,7 +41,7 @@ import { LocalSource } from '../src/source/local.js';
 import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
-import { publishTable } from './bench-run.js';
+import { BENCH_END, BENCH_SEED, benchmarkArchive, publishTable } from './bench-run.js';
 import { type QueryLatency, queryLatencies } from './query-latency.js';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fg from 'fast-glob';
@@ -65,8 +65,6 @@ const quick = values.quick;
 const events = Number(values.events ?? (quick ? 20_000 : values.large ? 10_000_000 : 1_000_000));
 const runs = Number(values.runs ?? (quick || values.large ? 1 : 3));
 const cores = os.availableParallelism();
-const SEED = 42;
-const END = new Date('2026-11-23T00:00:00Z');
 const QUERY_RUNS = quick ? 3 : 9;
 
 const median = (xs: readonly number[]): number => {
@@ -78,30 +76,6 @@ const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, ${(os.
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-
-async function archive(
-  size: number,
-  shape: ArchiveShape = 'mixed',
-  days = 7,
-): Promise<{ dir: string; manifest: ArchiveManifest }> {
-  const name = shape === 'mixed' ? `archive-${size}` : `archive-${shape}-${size}-d${days}`;
-  const dir = path.join(outDir, `${name}-seed${SEED}`);
-  const manifestFile = `${dir}.manifest.json`;
-  if (existsSync(manifestFile))
-    return { dir, manifest: JSON.parse(readFileSync(manifestFile, 'utf8')) as ArchiveManifest };
-  rmSync(dir, { recursive: true, force: true });
-  log(`generating ${size} events (${shape}) into ${path.relative(repo, dir)} …`);
-  const manifest = await generateArchive({
-    outDir: dir,
-    events: size,
-    seed: SEED,
-    end: END,
-    days,
-    shape,
-  });
-  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
-  return { dir, manifest };
-}
 
 interface IngestRun {
   readonly seconds: number;
@@ -329,7 +303,7 @@ async function s3Comparison(): Promise<Row[]> {
   const dir = path.join(outDir, `archive-s3-${size}`);
   if (!existsSync(`${dir}.done`)) {
     rmSync(dir, { recursive: true, force: true });
-    await generateArchive({ outDir: dir, events: size, seed: SEED, end: END, days: 1 });
+    await generateArchive({ outDir: dir, events: size, seed: BENCH_SEED, end: BENCH_END, days: 1 });
     writeFileSync(`${dir}.done`, '');
   }
   const moto = await startMoto();
@@ -484,7 +458,7 @@ async function mainShapes(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const results: ShapeResult[] = [];
   for (const { shape, label, events: size, days } of SHAPES) {
-    const { dir, manifest } = await archive(size, shape, days);
+    const { dir, manifest } = await benchmarkArchive(size, shape, days);
     results.push(await shapeRuns(label, dir, manifest, runs));
   }
   results.push(...largeShape());
@@ -544,7 +518,7 @@ interface Row {
 /** The large mode: ingest at scale with every core, then named-query latency on that lake. */
 async function mainLarge(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const { dir, manifest } = await archive(events);
+  const { dir, manifest } = await benchmarkArchive(events);
   const total = manifest.events + manifest.insightEvents;
   const lake = path.join(outDir, 'lake-large');
   const ingestRuns: IngestRun[] = [];
@@ -605,7 +579,7 @@ ${latencySection(queryReport)}
 
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
-  const { dir, manifest } = await archive(events);
+  const { dir, manifest } = await benchmarkArchive(events);
   const total = manifest.events + manifest.insightEvents;
   const lake = path.join(outDir, 'lake-ctlake');
 
@@ -693,7 +667,7 @@ async function main(): Promise<void> {
 
   let large: { events: number; rssMb: number; seconds: number } | undefined;
   if (!quick) {
-    const big = await archive(events * 4);
+    const big = await benchmarkArchive(events * 4);
     const r = await runIngest(big.dir, path.join(outDir, 'lake-4x'), cores);
     large = { events: big.manifest.events, rssMb: r.rssMb, seconds: r.seconds };
     rmSync(path.join(outDir, 'lake-4x'), { recursive: true, force: true });

@@ -193,19 +193,13 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
         ...COMPACT_SETTINGS,
       });
       try {
-        try {
-          running = await instance.connect();
-          written = await compactDay(
-            running,
-            parts.map((p) => path.join(layout.eventsDir, p.part)),
-            workDir,
-            staged,
-          );
-        } finally {
-          running?.closeSync();
-          running = undefined;
-          instance.closeSync();
-        }
+        running = await instance.connect();
+        written = await compactDay(
+          running,
+          parts.map((p) => path.join(layout.eventsDir, p.part)),
+          workDir,
+          staged,
+        );
       } catch (error) {
         if (options.signal?.aborted) break;
         if (isOutOfMemory(error)) {
@@ -220,6 +214,10 @@ export async function compact(options: CompactOptions): Promise<CompactSummary> 
         throw new CtlakeError('LAKE_INVALID', `compacting ${day}: ${firstLine(error)}`, {
           cause: error,
         });
+      } finally {
+        running?.closeSync();
+        running = undefined;
+        instance.closeSync();
       }
       if (written !== expected) {
         throw new Error(`internal error: ${day} has ${expected} rows but compacted to ${written}`);
