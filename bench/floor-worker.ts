@@ -22,6 +22,9 @@ import { ScratchFile } from '../src/ingest/scratch-file.js';
 
 export type FloorMode = 'gunzip' | 'parse' | 'components';
 
+/** The stages `components` times, in the order a worker runs them. */
+export const STAGES = ['prepare', 'transform', 'write'] as const;
+
 export interface FloorTask {
   readonly mode: FloorMode;
   readonly files: readonly string[];

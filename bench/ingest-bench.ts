@@ -38,7 +38,8 @@ import { LakeDatabase } from '../src/query/lake-database.js';
 import { RECORD_FIELDS } from '../src/schema/event-schema.js';
 import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
-import type { FloorMode, FloorResult, FloorTask } from './floor-worker.js';
+import { type FloorMode, type FloorResult, type FloorTask, STAGES } from './floor-worker.js';
+import { ROW_FORM_ENV, type RowForm } from '../src/ingest/part-sql.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 import { BENCH_END, BENCH_SEED, benchmarkArchive, publishTable } from './bench-run.js';
@@ -391,7 +392,16 @@ interface ShapeResult {
   readonly ctlake: number[];
   readonly duckdb: number[];
   readonly rssMb: number[];
+  /** Wall seconds of the ingest with each lighter row form (part-sql.ts), the same rounds. */
+  readonly lighter?: Partial<Record<RowForm, number[]>>;
+  /** The baseline's CPU seconds (user + system) in each run. */
+  readonly duckdbCpu?: number[];
+  /** ctlake's stages each alone (floor-worker's `components`), CPU seconds per 100k events. */
+  readonly profile?: Record<string, number>;
 }
+
+/** The row forms `--shapes` also ingests with, to show what typing and the raw column cost. */
+const LIGHTER_FORMS: readonly RowForm[] = ['lake-no-raw', 'json-nested', 'json-nested-no-raw'];
 
 /** The archive shapes measured by `--shapes` (issue 19); the 10M archive is `--large`'s. */
 const SHAPES: readonly { shape: ArchiveShape; label: string; events: number; days: number }[] = [
@@ -425,10 +435,15 @@ function shapeResult(label: string, manifest: ArchiveManifest): ShapeResult {
     ctlake: [],
     duckdb: [],
     rssMb: [],
+    lighter: Object.fromEntries(LIGHTER_FORMS.map((f) => [f, []])),
+    duckdbCpu: [],
   };
 }
 
-/** ctlake and the explicit-column baseline on one archive, alternating, `runs` times each. */
+/**
+ * ctlake, ctlake with each lighter row form, and the explicit-column baseline on one archive,
+ * alternating, `runs` times each; then ctlake's stages each alone on the same batches.
+ */
 async function shapeRuns(
   label: string,
   dir: string,
@@ -442,15 +457,31 @@ async function shapeRuns(
     const ours = await runIngest(dir, lake, cores);
     result.ctlake.push(ours.seconds);
     result.rssMb.push(ours.rssMb);
+    for (const form of LIGHTER_FORMS) {
+      const light = await runIngest(dir, lake, cores, [], { [ROW_FORM_ENV]: form });
+      result.lighter?.[form]?.push(light.seconds);
+    }
     rmSync(target, { force: true });
+    const cpu = process.cpuUsage();
     result.duckdb.push(await duckdb((run) => run(explicitBaselineSql(dir, target))));
+    const used = process.cpuUsage(cpu);
+    result.duckdbCpu?.push((used.user + used.system) / 1e6);
     log(
       `${label} run ${r + 1}: ctlake ${ours.seconds.toFixed(1)} s, DuckDB ${(result.duckdb[r] ?? 0).toFixed(1)} s`,
     );
   }
   rmSync(lake, { recursive: true, force: true });
   rmSync(target, { force: true });
-  return result;
+  const work = await batches(dir);
+  const stageRuns: Record<string, number>[] = [];
+  for (let r = 0; r < count; r++) stageRuns.push((await floor('components', work)).stages);
+  const per100k = 100_000 / result.events;
+  return {
+    ...result,
+    profile: Object.fromEntries(
+      STAGES.map((s) => [s, median(stageRuns.map((run) => run[s] ?? 0)) * per100k]),
+    ),
+  };
 }
 
 /** The `--shapes` mode: every shape, then the 10M archive's ratio from the last `--large` run. */
@@ -493,6 +524,60 @@ ctlake ingest (${cores} workers) against DuckDB's explicit-column \`read_json\` 
 
 | shape | events | log files | gzip | ctlake | DuckDB explicit | ratio | of best | ctlake peak RSS |
 |---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+${lighterSection(shapes)}${profileSection(shapes)}`;
+}
+
+const FORM_HEADINGS: Record<RowForm, string> = {
+  lake: 'ctlake (Lake schema, raw event)',
+  'lake-no-raw': 'no raw-event column',
+  'json-nested': 'nested fields as JSON text',
+  'json-nested-no-raw': 'nested as JSON text, no raw event',
+};
+
+/** What the Lake schema's typing and the raw column cost: the lighter row forms, per shape. */
+function lighterSection(shapes: readonly ShapeResult[]): string {
+  const measured = shapes.filter((r) => r.lighter !== undefined);
+  if (measured.length === 0) return '';
+  const cell = (r: ShapeResult, runs: readonly number[] | undefined): string =>
+    runs === undefined || runs.length === 0
+      ? '–'
+      : `${median(runs).toFixed(2)} s (${(median(r.duckdb) / median(runs)).toFixed(2)}×)`;
+  const rows = measured.map(
+    (r) =>
+      `| ${r.label.split(':')[0] ?? ''} | ${cell(r, r.ctlake)} | ${LIGHTER_FORMS.map((f) => cell(r, r.lighter?.[f])).join(' | ')} | ${median(r.duckdb).toFixed(2)} s |`,
+  );
+  return `
+#### What the typing and the raw column cost
+
+The same ingest with lighter row forms (\`${ROW_FORM_ENV}\`, benchmark only; \`src/ingest/part-sql.ts\`), in the same rounds: wall seconds, median, and in brackets the ratio to DuckDB's explicit-column read. "Nested fields as JSON text" types them as that reader does, so its lake is not a Lake-schema lake.
+
+| shape | ${[FORM_HEADINGS.lake, ...LIGHTER_FORMS.map((f) => FORM_HEADINGS[f])].join(' | ')} | DuckDB explicit |
+|---|---|${LIGHTER_FORMS.map(() => '---|').join('')}---|
+${rows.join('\n')}
+`;
+}
+
+/** ctlake's stages each alone per shape, against the baseline's whole CPU, per 100k events. */
+function profileSection(shapes: readonly ShapeResult[]): string {
+  const measured = shapes.filter((r) => r.profile !== undefined);
+  if (measured.length === 0) return '';
+  const rows = measured.map((r) => {
+    const stages = STAGES.map((s) => r.profile?.[s] ?? 0);
+    const sum = stages.reduce((a, b) => a + b, 0);
+    const baseline =
+      r.duckdbCpu === undefined || r.duckdbCpu.length === 0
+        ? '–'
+        : `${((median(r.duckdbCpu) * 100_000) / r.events).toFixed(2)} s`;
+    return `| ${r.label.split(':')[0] ?? ''} | ${stages.map((x) => `${x.toFixed(2)} s`).join(' | ')} | ${sum.toFixed(2)} s | ${baseline} |`;
+  });
+  return `
+#### Where ctlake's CPU goes, per shape
+
+ctlake's worker stages each timed alone on the ingest's own batches (\`bench/floor-worker.ts\`, \`components\`), seconds of a core per 100k events (each worker runs DuckDB on one thread; the stages' times summed over the batches), median of the runs; the baseline's whole CPU time (user + system), for comparison.
+
+| shape | prepare (read, gunzip, scan, SHA-256, scratch) | transform (json_transform + projection) | write (Parquet) | sum | DuckDB explicit, all of it |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
 }
@@ -649,16 +734,13 @@ async function main(): Promise<void> {
     componentRuns.push(await floor('components', work));
     log(`floors run ${r + 1}: ${floors.map((f) => (f.seconds[r] ?? 0).toFixed(1)).join(' s, ')} s`);
   }
-  const stageNames = ['prepare', 'transform', 'write'];
   const stageMedians = Object.fromEntries(
-    stageNames.map((s) => [s, median(componentRuns.map((c) => c.stages[s] ?? 0)) / cores]),
+    STAGES.map((s) => [s, median(componentRuns.map((c) => c.stages[s] ?? 0)) / cores]),
   );
   const componentFloor: Row = {
     name: `floor: ctlake's stages, each alone (${cores} workers)`,
     note: `sum of per-stage CPU time / ${cores}: prepare (read, gunzip, scan, SHA-256, scratch) ${stageMedians['prepare']?.toFixed(1)} s + transform (DuckDB json_transform + projection) ${stageMedians['transform']?.toFixed(1)} s + write (Parquet COPY) ${stageMedians['write']?.toFixed(1)} s; the stages hand over through a materialized table, which ctlake's single streaming statement avoids, so ctlake can beat this sum`,
-    seconds: componentRuns.map(
-      (c) => stageNames.reduce((n, s) => n + (c.stages[s] ?? 0), 0) / cores,
-    ),
+    seconds: componentRuns.map((c) => STAGES.reduce((n, s) => n + (c.stages[s] ?? 0), 0) / cores),
   };
 
   await runIngest(dir, lake, cores);

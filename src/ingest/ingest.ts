@@ -26,6 +26,7 @@ import { type S3Options, openSources, s3Settings } from '../source/open-sources.
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { ListingProblem, TrailSource } from '../source/trail-source.js';
+import { benchRowForm } from './part-sql.js';
 import { batchArchive, type BatchLimits, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
 import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
@@ -146,6 +147,8 @@ async function listAll(
 export async function ingest(ingestOptions: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const options = await resolve(ingestOptions);
+  // The workers read it too; checked here so that a wrong value is one line, not a worker's crash.
+  benchRowForm();
   const layout = lakeLayout(options.lakeDir);
   // The workers start (a thread each, loading DuckDB: a few hundred ms) while the sources are
   // listed and the catalog opened.

@@ -3,7 +3,7 @@
  * here are ctlake's own scratch and staging paths, quoted as literals; nothing user-supplied is
  * spliced into this SQL.
  */
-import { PARTITION_COLUMN } from '../schema/event-schema.js';
+import { PARTITION_COLUMN, RECORD_FIELDS } from '../schema/event-schema.js';
 import { readerPath } from '../duckdb/file-path.js';
 import {
   DEFAULT_PARQUET_OPTIONS,
@@ -11,6 +11,7 @@ import {
   parquetCopyOptions,
 } from '../duckdb/parquet.js';
 import { quotedIdentifier, quotedString } from '../duckdb/sql-text.js';
+import { UsageError } from '../errors.js';
 import { recordProjection, recordTransformSpec } from '../schema/transform.js';
 import { FIELD_SEPARATOR, MAX_PREFIX_BYTES } from './scratch-file.js';
 
@@ -93,15 +94,70 @@ function scratchRows(scratch: ScratchText, onlyObject?: number): string {
   WHERE uri IS NOT NULL`;
 }
 
+/**
+ * How a worker types its records. `lake` is the product: the Lake schema's typed columns and the
+ * raw record (`eventJson`). The other forms exist only for the benchmark (`npm run bench --
+ * --shapes`, issue 19), which measures what the typing of nested fields and the raw column cost
+ * against DuckDB's own reader: `json-nested` keeps every nested field as JSON text, as that reader
+ * does, and `no-raw` leaves `eventJson` NULL. Their lakes are not Lake-schema lakes (the named
+ * queries and the dialect expect maps and structs) and must not be used as one.
+ */
+export const ROW_FORMS = ['lake', 'lake-no-raw', 'json-nested', 'json-nested-no-raw'] as const;
+export type RowForm = (typeof ROW_FORMS)[number];
+
+/** The environment variable the benchmark sets to pick a row form for the ingest's workers. */
+export const ROW_FORM_ENV = 'CTLAKE_BENCH_ROW_FORM';
+
+/** The row form `ROW_FORM_ENV` picks; `lake` when it is not set. */
+export function benchRowForm(): RowForm {
+  const value = process.env[ROW_FORM_ENV];
+  if (value === undefined || value === '') return 'lake';
+  const form = ROW_FORMS.find((f) => f === value);
+  if (form === undefined)
+    throw new UsageError(`${ROW_FORM_ENV}=${value}: not a row form (${ROW_FORMS.join(', ')})`);
+  return form;
+}
+
+/** A top-level field's type when nested values stay JSON text (DuckDB's reader's typing). */
+function jsonNestedType(field: (typeof RECORD_FIELDS)[number]): string {
+  switch (field.type.kind) {
+    case 'string':
+      return 'VARCHAR';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'timestamp':
+      return 'TIMESTAMPTZ';
+    default:
+      return 'JSON';
+  }
+}
+
+/** The benchmark's `json-nested` rows: one json_transform to scalars and JSON text, no fallback. */
+function jsonNestedRowsSelect(scratch: ScratchText, raw: boolean, onlyObject?: number): string {
+  const spec = JSON.stringify(
+    Object.fromEntries(RECORD_FIELDS.map((f) => [f.name, jsonNestedType(f)])),
+  );
+  return `SELECT unnest(r), ${raw ? 'json' : 'NULL::VARCHAR'} AS "eventJson", checksum AS "eventJsonChecksum",
+  uri AS "sourceObject", record_index AS "recordIndex",
+  strftime(r."eventTime", '%Y-%m-%d') AS ${quotedIdentifier(PARTITION_COLUMN)}
+FROM (SELECT *, json_transform(json, ${quotedString(spec)}) AS r FROM (${scratchRows(scratch, onlyObject)}))`;
+}
+
 /** SELECT producing the event rows (plus the partition column) of the scratch file. */
-export function eventRowsSelect(scratch: ScratchText, onlyObject?: number): string {
+export function eventRowsSelect(
+  scratch: ScratchText,
+  onlyObject?: number,
+  form: RowForm = benchRowForm(),
+): string {
+  if (form === 'json-nested' || form === 'json-nested-no-raw')
+    return jsonNestedRowsSelect(scratch, form === 'json-nested', onlyObject);
   const { inner, outer } = recordProjection('r', 'json');
   return `SELECT ${outer.join(', ')}, "eventJson", "eventJsonChecksum", "sourceObject", "recordIndex",
   strftime("eventTime", '%Y-%m-%d') AS ${quotedIdentifier(PARTITION_COLUMN)}
 FROM (
   SELECT
   ${inner.join(',\n  ')},
-  json AS "eventJson",
+  ${form === 'lake' ? 'json' : 'NULL::VARCHAR'} AS "eventJson",
   checksum AS "eventJsonChecksum",
   uri AS "sourceObject",
   record_index AS "recordIndex"

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { quotedString } from '../../src/duckdb/sql-text.js';
+import { UsageError } from '../../src/errors.js';
+import { benchRowForm, ROW_FORM_ENV } from '../../src/ingest/part-sql.js';
 import { type JsonValue, jsonValueConverter } from '../../src/query/json-value.js';
 import {
   eventTableColumns,
@@ -336,5 +338,47 @@ describe('record → event row', () => {
       credentialId: 'c',
       onBehalfOf: { userId: 'u-1', identityStoreArn: 'arn:s' },
     });
+  });
+});
+
+describe("the benchmark's lighter row forms", () => {
+  const record =
+    '{"eventVersion":"1.08","eventTime":"2026-11-02T10:00:00+05:00","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"},"requestParameters":{"bucketName":"b1"}}';
+
+  it('keeps nested fields as JSON text, with or without the raw event', async () => {
+    const [lake] = await transformRecords([record]);
+    const [nested] = await transformRecords([record], 'json-nested');
+    const [bare] = await transformRecords([record], 'json-nested-no-raw');
+    expect(lake?.['requestParameters']).toEqual({ bucketName: 'b1' });
+    expect(nested?.['requestParameters']).toBe('{"bucketName":"b1"}');
+    expect(JSON.parse(String(nested?.['userIdentity']))).toEqual({
+      type: 'IAMUser',
+      arn: 'arn:aws:iam::1:user/u',
+    });
+    expect(nested?.['eventJson']).toBe(record);
+    expect(bare?.['eventJson']).toBeNull();
+    // The same UTC day partitions every form's row.
+    for (const row of [lake, nested, bare]) expect(row?.['event_date']).toBe('2026-11-02');
+    expect(String(nested?.['eventTime'])).toBe(String(lake?.['eventTime']));
+  });
+
+  it('leaves only the raw event out in lake-no-raw', async () => {
+    const [lake] = await transformRecords([record]);
+    const [noRaw] = await transformRecords([record], 'lake-no-raw');
+    expect(noRaw).toEqual({ ...lake, eventJson: null });
+  });
+
+  it('names an unknown form in one line', () => {
+    const saved = process.env[ROW_FORM_ENV];
+    try {
+      process.env[ROW_FORM_ENV] = 'typed';
+      expect(() => benchRowForm()).toThrow(UsageError);
+      expect(() => benchRowForm()).toThrow(/^CTLAKE_BENCH_ROW_FORM=typed: not a row form/);
+      delete process.env[ROW_FORM_ENV];
+      expect(benchRowForm()).toBe('lake');
+    } finally {
+      if (saved === undefined) delete process.env[ROW_FORM_ENV];
+      else process.env[ROW_FORM_ENV] = saved;
+    }
   });
 });

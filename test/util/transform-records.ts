@@ -5,15 +5,20 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import {
   BATCH_OBJECTS_TABLE,
   eventRowsSelect,
+  type RowForm,
   workerSetupStatements,
 } from '../../src/ingest/part-sql.js';
 import { scanRecords } from '../../src/ingest/record-scanner.js';
 import { ScratchFile } from '../../src/ingest/scratch-file.js';
 import { type JsonValue, jsonValueConverter } from '../../src/query/json-value.js';
 
-/** Runs records through the worker's real SQL (scratch file → json_transform → projection). */
+/**
+ * Runs records through the worker's real SQL (scratch file → json_transform → projection); `form`
+ * picks one of the benchmark's lighter row forms instead of the Lake schema's.
+ */
 export async function transformRecords(
   records: readonly string[],
+  form: RowForm = 'lake',
 ): Promise<Record<string, JsonValue>[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ctlake-transform-'));
   try {
@@ -28,7 +33,7 @@ export async function transformRecords(
         await connection.run(s);
       await connection.run(`INSERT INTO ${BATCH_OBJECTS_TABLE} VALUES (0, 'test://object')`);
       const reader = await connection.runAndReadAll(
-        `${eventRowsSelect({ path: scratch.path, placeholders: false })} ORDER BY "recordIndex"`,
+        `${eventRowsSelect({ path: scratch.path, placeholders: false }, undefined, form)} ORDER BY "recordIndex"`,
       );
       const names = reader.columnNames();
       return reader
