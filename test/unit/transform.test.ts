@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { quotedString } from '../../src/duckdb/sql-text.js';
 import { UsageError } from '../../src/errors.js';
 import { benchRowForm, ROW_FORM_ENV } from '../../src/ingest/part-sql.js';
@@ -351,7 +351,7 @@ describe("the benchmark's lighter row forms", () => {
     const [bare] = await transformRecords([record], 'json-nested-no-raw');
     expect(lake?.['requestParameters']).toEqual({ bucketName: 'b1' });
     expect(nested?.['requestParameters']).toBe('{"bucketName":"b1"}');
-    expect(JSON.parse(String(nested?.['userIdentity']))).toEqual({
+    expect(JSON.parse(nested?.['userIdentity'] as string)).toEqual({
       type: 'IAMUser',
       arn: 'arn:aws:iam::1:user/u',
     });
@@ -359,7 +359,7 @@ describe("the benchmark's lighter row forms", () => {
     expect(bare?.['eventJson']).toBeNull();
     // The same UTC day partitions every form's row.
     for (const row of [lake, nested, bare]) expect(row?.['event_date']).toBe('2026-11-02');
-    expect(String(nested?.['eventTime'])).toBe(String(lake?.['eventTime']));
+    expect(nested?.['eventTime']).toEqual(lake?.['eventTime']);
   });
 
   it('leaves only the raw event out in lake-no-raw', async () => {
@@ -369,16 +369,16 @@ describe("the benchmark's lighter row forms", () => {
   });
 
   it('names an unknown form in one line', () => {
-    const saved = process.env[ROW_FORM_ENV];
+    vi.stubEnv(ROW_FORM_ENV, 'typed');
     try {
-      process.env[ROW_FORM_ENV] = 'typed';
       expect(() => benchRowForm()).toThrow(UsageError);
       expect(() => benchRowForm()).toThrow(/^CTLAKE_BENCH_ROW_FORM=typed: not a row form/);
-      delete process.env[ROW_FORM_ENV];
+      vi.stubEnv(ROW_FORM_ENV, '');
       expect(benchRowForm()).toBe('lake');
+      vi.stubEnv(ROW_FORM_ENV, 'json-nested');
+      expect(benchRowForm()).toBe('json-nested');
     } finally {
-      if (saved === undefined) delete process.env[ROW_FORM_ENV];
-      else process.env[ROW_FORM_ENV] = saved;
+      vi.unstubAllEnvs();
     }
   });
 });
