@@ -362,6 +362,16 @@ describe("the benchmark's lighter row forms", () => {
     expect(nested?.['eventTime']).toEqual(lake?.['eventTime']);
   });
 
+  it('types only the scalar fields in scalars-raw, and keeps the raw event', async () => {
+    const [lake] = await transformRecords([record]);
+    const [scalars] = await transformRecords([record], 'scalars-raw');
+    expect(scalars).not.toHaveProperty('requestParameters');
+    expect(scalars).not.toHaveProperty('userIdentity');
+    expect(scalars?.['eventJson']).toBe(record);
+    expect(scalars?.['eventName']).toBe('GetObject');
+    expect(scalars?.['eventTime']).toEqual(lake?.['eventTime']);
+  });
+
   it('leaves only the raw event out in lake-no-raw', async () => {
     const [lake] = await transformRecords([record]);
     const [noRaw] = await transformRecords([record], 'lake-no-raw');
