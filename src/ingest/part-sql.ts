@@ -97,12 +97,14 @@ function scratchRows(scratch: ScratchText, onlyObject?: number): string {
 /**
  * How a worker types its records. `lake` is the product: the Lake schema's typed columns and the
  * raw record (`eventJson`). The other forms exist only for the benchmark (`npm run bench --
- * --shapes`, issue 19), which measures what the typing of nested fields and the raw column cost
- * against DuckDB's own reader: `json-nested` keeps every nested field as JSON text, as that reader
- * does, `no-raw` leaves `eventJson` NULL, and `scalars-raw` types the scalar fields only and leaves
- * the nested ones out (they are in the raw event; a later rewrite, such as compaction, could type
- * them). Their lakes are not Lake-schema lakes (the named
- * queries and the dialect expect maps and structs) and must not be used as one.
+ * --shapes`, issue 19), which measures what typing the nested fields and keeping the raw record
+ * cost against DuckDB's own reader:
+ * - `json-nested` keeps every nested field as JSON text, as that reader does;
+ * - `no-raw` leaves `eventJson` NULL;
+ * - `scalars-raw` types the scalar fields only and leaves the nested ones out: they are in the raw
+ *   record, for a later rewrite (such as compaction) to type.
+ * None of them writes a Lake-schema lake (the named queries and the dialect expect maps and
+ * structs); their lakes are for timing only.
  */
 export const ROW_FORMS = [
   'lake',
