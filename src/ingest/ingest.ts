@@ -2,6 +2,7 @@
  * `ingest`: list the sources, plan against the catalog, run the batches on the worker pool and
  * commit each finished batch. The main thread only plans, commits and reports progress.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ import { type S3Options, openSources, s3Settings } from '../source/open-sources.
 import type { S3Settings } from '../source/s3-settings.js';
 import type { TrailObject } from '../source/trail-object.js';
 import type { ListingProblem, TrailSource } from '../source/trail-source.js';
-import { benchRowForm } from './part-sql.js';
+import { benchRowForm, ROW_FORM_ENV } from './part-sql.js';
 import { batchArchive, type BatchLimits, planIngest } from './plan.js';
 import { IngestPool } from './pool.js';
 import { DEFAULT_SCRATCH_LIMITS, type ScratchLimits } from './scratch-file.js';
@@ -147,9 +148,13 @@ async function listAll(
 export async function ingest(ingestOptions: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const options = await resolve(ingestOptions);
-  // The workers read it too; checked here so that a wrong value is one line, not a worker's crash.
-  benchRowForm();
   const layout = lakeLayout(options.lakeDir);
+  // The workers read it too; checked here so that a wrong value is one line, not a worker's crash,
+  // and so that the benchmark's non-Lake rows never land in a lake that already has Lake rows.
+  if (benchRowForm() !== 'lake' && existsSync(layout.catalogPath))
+    throw new UsageError(
+      `${ROW_FORM_ENV} writes rows that are not Lake-schema: only into a new lake, and ${options.lakeDir} exists`,
+    );
   // The workers start (a thread each, loading DuckDB: a few hundred ms) while the sources are
   // listed and the catalog opened.
   const pool = new IngestPool(Math.max(1, options.workers));

@@ -286,6 +286,25 @@ describe('ctlake command line', () => {
     expect(result.stdout).toBe('n\n0\n');
   });
 
+  it("keeps the benchmark's row forms out of an existing lake, and names an unknown one", async () => {
+    const layout = lakeLayout(tempDir('cli'));
+    (await Catalog.open(layout)).close();
+    const into = await ctlake(['ingest', layout.root, '--lake', layout.root], {
+      env: { CTLAKE_BENCH_ROW_FORM: 'json-nested' },
+    });
+    expect(into.code).toBe(2);
+    expect(into.stderr).toBe(
+      `ctlake: CTLAKE_BENCH_ROW_FORM writes rows that are not Lake-schema: only into a new lake, and ${layout.root} exists\n`,
+    );
+    const unknown = await ctlake(['ingest', layout.root, '--lake', tempDir('cli')], {
+      env: { CTLAKE_BENCH_ROW_FORM: 'typed' },
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^ctlake: CTLAKE_BENCH_ROW_FORM=typed: not a row form \(.*\)\n$/,
+    );
+  });
+
   it('refuses a second concurrent ingest into the same lake in one line', async () => {
     const layout = lakeLayout(tempDir('cli'));
     const writer = await Catalog.open(layout);
