@@ -39,7 +39,7 @@ import { RECORD_FIELDS } from '../src/schema/event-schema.js';
 import { quotedIdentifier, quotedString } from '../src/duckdb/sql-text.js';
 import { LocalSource } from '../src/source/local.js';
 import { type FloorMode, type FloorResult, type FloorTask, STAGES } from './floor-worker.js';
-import { ROW_FORM_ENV, type RowForm } from '../src/ingest/part-sql.js';
+import { jsonNestedType, ROW_FORM_ENV, type RowForm } from '../src/ingest/part-sql.js';
 import { barChartSvg } from '../src/text/svg-chart.js';
 import { DETECT_BEGIN, DETECT_END, detectTables } from './detect-tables.js';
 import { BENCH_END, BENCH_SEED, benchmarkArchive, publishTable } from './bench-run.js';
@@ -136,17 +136,9 @@ async function duckdb<T>(work: (run: (sql: string) => Promise<number>) => Promis
 
 /** Explicit columns: every top-level field, nested ones as JSON text, scalars typed. */
 function explicitRecordsType(): string {
-  const fields = RECORD_FIELDS.map((f) => {
-    const type =
-      f.type.kind === 'string'
-        ? 'VARCHAR'
-        : f.type.kind === 'boolean'
-          ? 'BOOLEAN'
-          : f.type.kind === 'timestamp'
-            ? 'TIMESTAMP'
-            : 'JSON';
-    return `${quotedIdentifier(f.name)} ${type}`;
-  });
+  const fields = RECORD_FIELDS.map(
+    (f) => `${quotedIdentifier(f.name)} ${jsonNestedType(f, 'TIMESTAMP')}`,
+  );
   return `STRUCT(${fields.join(', ')})[]`;
 }
 
